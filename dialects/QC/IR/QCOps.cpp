@@ -1,0 +1,177 @@
+//===- QCOps.cpp - qc dialect operations ----------------------------------===//
+//
+// Verifiers of the qc ops. Shape rules live in free functions so the ONNX
+// importer computes result types with the same code the verifier checks.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/QC/IR/QC.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+#include "dialects/QC/IR/QCInterfaces.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/QC/IR/QCOps.cpp.inc"
+
+static std::string shapeStr(ArrayRef<int64_t> shape) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << '[';
+  llvm::interleave(shape, os, ",");
+  os << ']';
+  return s;
+}
+
+ArrayRef<int64_t> mlir::qc::getWeightShape(Type weightType) {
+  if (auto q = dyn_cast<QWeightType>(weightType))
+    return q.getShape();
+  return cast<RankedTensorType>(weightType).getShape();
+}
+
+FailureOr<SmallVector<int64_t>>
+mlir::qc::inferLinearShape(ArrayRef<int64_t> input,
+                           ArrayRef<int64_t> weightShape, std::string &error) {
+  if (input.empty()) {
+    error = "input must have rank >= 1";
+    return failure();
+  }
+  if (weightShape.size() != 2) {
+    error = llvm::formatv("weight must be 2-D [out, in], got {0}",
+                          shapeStr(weightShape));
+    return failure();
+  }
+  if (input.back() != weightShape[1]) {
+    error = llvm::formatv("input features {0} do not match weight {1} "
+                          "(expected [out, {0}])",
+                          input.back(), shapeStr(weightShape));
+    return failure();
+  }
+  SmallVector<int64_t> result(input.drop_back());
+  result.push_back(weightShape[0]);
+  return result;
+}
+
+FailureOr<SmallVector<int64_t>> mlir::qc::inferConv2DShape(
+    ArrayRef<int64_t> input, ArrayRef<int64_t> w, ArrayRef<int64_t> strides,
+    ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations, int64_t group,
+    std::string &error) {
+  if (input.size() != 4 || w.size() != 4) {
+    error = llvm::formatv("expected 4-D input (NCHW) and weight (OIHW), got "
+                          "{0} and {1}",
+                          shapeStr(input), shapeStr(w));
+    return failure();
+  }
+  if (strides.size() != 2 || pads.size() != 4 || dilations.size() != 2) {
+    error = "expected 2 strides, 4 pads and 2 dilations";
+    return failure();
+  }
+  if (group < 1 || w[0] % group != 0 || input[1] != w[1] * group) {
+    error = llvm::formatv("input channels {0} and weight {1} do not match "
+                          "group {2} (need C = I * group, O divisible by "
+                          "group)",
+                          input[1], shapeStr(w), group);
+    return failure();
+  }
+  SmallVector<int64_t> result = {input[0], w[0]};
+  for (int i = 0; i < 2; ++i) {
+    if (strides[i] < 1 || dilations[i] < 1 || pads[i] < 0 || pads[i + 2] < 0) {
+      error = "strides and dilations must be >= 1 and pads >= 0";
+      return failure();
+    }
+    int64_t span = dilations[i] * (w[2 + i] - 1) + 1;
+    int64_t padded = input[2 + i] + pads[i] + pads[i + 2];
+    if (padded < span) {
+      error = llvm::formatv("kernel extent {0} exceeds padded input extent {1}",
+                            span, padded);
+      return failure();
+    }
+    result.push_back((padded - span) / strides[i] + 1);
+  }
+  return result;
+}
+
+/// Checks the bias of a layer with `outChannels` outputs and the result type.
+static LogicalResult verifyBiasAndResult(Operation *op, Value bias,
+                                         int64_t outChannels,
+                                         ArrayRef<int64_t> expected,
+                                         RankedTensorType resultType) {
+  if (bias) {
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    if (biasType.getRank() != 1 || biasType.getDimSize(0) != outChannels)
+      return op->emitOpError("bias must be [")
+             << outChannels << "], got " << shapeStr(biasType.getShape());
+  }
+  if (resultType.getShape() != expected)
+    return op->emitOpError("result shape ")
+           << shapeStr(resultType.getShape()) << " does not match expected "
+           << shapeStr(expected);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizedWeightOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizedWeightOp::verify() {
+  QWeightType type = getType();
+  auto packedType = getPacked().getType();
+  if (packedType != type.getPackedType())
+    return emitOpError("packed codes must be ")
+           << type.getPackedType() << " for " << type.getLayout().getBits()
+           << "-bit rows of " << type.getRowLength() << " values, got "
+           << packedType;
+  if (getScales().getType() != type.getScalesType())
+    return emitOpError("scales must be ")
+           << type.getScalesType() << " (rows x groups of "
+           << type.getLayout().getGroupLength(type.getRowLength())
+           << ", scale_type), got " << getScales().getType();
+  bool symmetric = type.getLayout().getSymmetric();
+  if (symmetric && getZeroPoints())
+    return emitOpError("symmetric layout takes no zero points");
+  if (!symmetric && !getZeroPoints())
+    return emitOpError("asymmetric layout requires zero points");
+  if (getZeroPoints() && getZeroPoints().getType() != type.getZeroPointsType())
+    return emitOpError("zero points must be ")
+           << type.getZeroPointsType() << ", got "
+           << getZeroPoints().getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LinearOp
+//===----------------------------------------------------------------------===//
+
+
+LogicalResult LinearOp::verify() {
+  ArrayRef<int64_t> weightShape = getWeightShape(getWeight().getType());
+  std::string error;
+  auto expected =
+      inferLinearShape(getInput().getType().getShape(), weightShape, error);
+  if (failed(expected))
+    return emitOpError(error);
+  return verifyBiasAndResult(*this, getBias(), weightShape[0], *expected,
+                             getResult().getType());
+}
+
+//===----------------------------------------------------------------------===//
+// Conv2DOp
+//===----------------------------------------------------------------------===//
+
+
+LogicalResult Conv2DOp::verify() {
+  ArrayRef<int64_t> weightShape = getWeightShape(getWeight().getType());
+  std::string error;
+  auto expected = inferConv2DShape(getInput().getType().getShape(), weightShape,
+                                   getStrides(), getPads(), getDilations(),
+                                   getGroup(), error);
+  if (failed(expected))
+    return emitOpError(error);
+  return verifyBiasAndResult(*this, getBias(), weightShape[0], *expected,
+                             getResult().getType());
+}

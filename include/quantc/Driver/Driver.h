@@ -1,0 +1,51 @@
+//===- Driver.h - model.onnx -> executable ----------------------*- C++ -*-===//
+//
+// The compile pipeline behind the quantc tool: import, quantization passes,
+// report, lowering, object emission and linking with the runtime.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_DRIVER_DRIVER_H
+#define QUANTC_DRIVER_DRIVER_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class MLIRContext;
+namespace qc {
+
+enum class EmitKind { Exe, Obj, MLIR, LLVMDialect, LLVMIR };
+enum class QuantMethod { None, RTN };
+
+struct DriverOptions {
+  std::string inputPath;
+  std::string outputPath; ///< Empty: derived from the input (or stdout).
+  std::vector<std::string> inputShapes; ///< "NAME=AxB" pins.
+
+  QuantMethod quant = QuantMethod::None;
+  unsigned bits = 8;
+  int64_t groupSize = 0;
+  bool symmetric = false;
+  std::string scaleType = "f16";
+  std::string exclude;
+  std::string reportPath;
+
+  EmitKind emit = EmitKind::Exe;
+  std::string triple, cpu, features;
+  unsigned optLevel = 3;
+
+  std::string runtimeLibrary; ///< Empty: next to the quantc executable.
+  std::string linker;         ///< Empty: $CC, else cc.
+  std::string argv0;          ///< To locate the runtime library.
+};
+
+/// Runs the whole compilation; returns the process exit code. Diagnostics
+/// go to stderr; on failure no (partial) output file is left behind.
+int compileModel(const DriverOptions &options, MLIRContext &context);
+
+} // namespace qc
+} // namespace mlir
+
+#endif // QUANTC_DRIVER_DRIVER_H

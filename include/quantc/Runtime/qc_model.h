@@ -1,0 +1,58 @@
+/*===- qc_model.h - ABI between compiled models and the runtime -*- C -*-===*\
+|*                                                                          *|
+|* Every object file quantc emits defines the two symbols below. The         *|
+|* runtime's main() (lib/Runtime) and embedders use only this header, so a   *|
+|* compiled model never depends on MLIR or LLVM.                             *|
+|*                                                                          *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef QUANTC_RUNTIME_QC_MODEL_H
+#define QUANTC_RUNTIME_QC_MODEL_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Element types of model inputs and outputs (values are part of the ABI). */
+enum qc_dtype {
+  QC_DTYPE_F32 = 1,
+  QC_DTYPE_F64 = 2,
+  QC_DTYPE_F16 = 3,
+  QC_DTYPE_I8 = 4,
+  QC_DTYPE_U8 = 5,
+  QC_DTYPE_I32 = 6,
+  QC_DTYPE_I64 = 7,
+  QC_DTYPE_BOOL = 8
+};
+
+/* One graph input or output: its ONNX name, element type and static shape. */
+typedef struct qc_tensor_desc {
+  const char *name;
+  int32_t dtype; /* enum qc_dtype */
+  int32_t rank;
+  const int64_t *shape; /* rank entries */
+} qc_tensor_desc;
+
+typedef struct qc_model_desc {
+  const char *name; /* the ONNX graph name */
+  int32_t num_inputs;
+  int32_t num_outputs;
+  const qc_tensor_desc *inputs;
+  const qc_tensor_desc *outputs;
+} qc_model_desc;
+
+/* Describes the compiled model's interface. */
+extern const qc_model_desc qc_model;
+
+/* Runs the model once. `buffers` holds num_inputs input pointers followed by
+ * num_outputs output pointers; every buffer is dense, row-major, of the
+ * shape and dtype its descriptor gives, and allocated by the caller. */
+void qc_model_run(void **buffers);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QUANTC_RUNTIME_QC_MODEL_H */

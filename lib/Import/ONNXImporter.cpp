@@ -1,0 +1,427 @@
+//===- ONNXImporter.cpp - ONNX model -> qc + upstream dialects ------------===//
+//
+// Graph-level import: parsing, graph inputs (with --input-shape pins),
+// initializers as resource blobs, nodes in order, outputs. Op semantics live
+// in ONNXOps.cpp. Result types are computed by our own op handlers rather
+// than by libonnx shape inference, so opsets newer than libonnx still import.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/ONNXImporter.h"
+#include "lib/Import/ImporterImpl.h"
+
+#include "lib/Support/WeightConstants.h"
+
+#include "onnx/defs/parser.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+//===----------------------------------------------------------------------===//
+// NodeContext
+//===----------------------------------------------------------------------===//
+
+InFlightDiagnostic NodeContext::error() {
+  std::string name = node.name().empty() ? "<unnamed>" : node.name();
+  return emitError(loc) << "node '" << name << "' (" << node.op_type()
+                        << ", opset " << opset << "): ";
+}
+
+const onnx::AttributeProto *NodeContext::attr(llvm::StringRef name) const {
+  for (const auto &a : node.attribute())
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
+int64_t NodeContext::getInt(llvm::StringRef name, int64_t dflt) const {
+  const onnx::AttributeProto *a = attr(name);
+  return a ? a->i() : dflt;
+}
+
+float NodeContext::getFloat(llvm::StringRef name, float dflt) const {
+  const onnx::AttributeProto *a = attr(name);
+  return a ? a->f() : dflt;
+}
+
+std::string NodeContext::getString(llvm::StringRef name,
+                                   llvm::StringRef dflt) const {
+  const onnx::AttributeProto *a = attr(name);
+  return a ? a->s() : dflt.str();
+}
+
+std::vector<int64_t> NodeContext::getInts(llvm::StringRef name,
+                                          std::vector<int64_t> dflt) const {
+  const onnx::AttributeProto *a = attr(name);
+  if (!a)
+    return dflt;
+  return std::vector<int64_t>(a->ints().begin(), a->ints().end());
+}
+
+Location NodeContext::nameLoc(llvm::StringRef name) const {
+  return NameLoc::get(StringAttr::get(b.getContext(), name));
+}
+
+//===----------------------------------------------------------------------===//
+// Tensors
+//===----------------------------------------------------------------------===//
+
+Type mlir::qc::getElementType(MLIRContext *ctx, int32_t onnxType) {
+  Builder b(ctx);
+  switch (onnxType) {
+  case onnx::TensorProto::FLOAT:
+    return b.getF32Type();
+  case onnx::TensorProto::DOUBLE:
+    return b.getF64Type();
+  case onnx::TensorProto::FLOAT16:
+    return b.getF16Type();
+  case onnx::TensorProto::INT8:
+    return b.getI8Type();
+  case onnx::TensorProto::UINT8:
+    return IntegerType::get(ctx, 8, IntegerType::Unsigned);
+  case onnx::TensorProto::INT32:
+    return b.getI32Type();
+  case onnx::TensorProto::INT64:
+    return b.getI64Type();
+  case onnx::TensorProto::BOOL:
+    return b.getI1Type();
+  default:
+    return nullptr;
+  }
+}
+
+/// Appends the typed repeated field of `t` as raw little-endian bytes.
+static bool appendTypedData(const onnx::TensorProto &t, Type elementType,
+                            std::vector<char> &bytes) {
+  auto append = [&](auto value) {
+    const char *p = reinterpret_cast<const char *>(&value);
+    bytes.insert(bytes.end(), p, p + sizeof(value));
+  };
+  if (elementType.isF32()) {
+    for (float v : t.float_data())
+      append(v);
+  } else if (elementType.isF64()) {
+    for (double v : t.double_data())
+      append(v);
+  } else if (elementType.isInteger(64)) {
+    for (int64_t v : t.int64_data())
+      append(v);
+  } else if (elementType.isInteger(32)) {
+    for (int32_t v : t.int32_data())
+      append(v);
+  } else if (elementType.isInteger(8)) {
+    for (int32_t v : t.int32_data())
+      append(int8_t(v));
+  } else if (elementType.isInteger(1)) {
+    for (int32_t v : t.int32_data())
+      append(int8_t(v != 0));
+  } else if (elementType.isF16()) {
+    for (int32_t v : t.int32_data())
+      append(uint16_t(v));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+Value mlir::qc::importTensor(OpBuilder &b, Location loc,
+                             const onnx::TensorProto &t) {
+  MLIRContext *ctx = b.getContext();
+  Type elementType = getElementType(ctx, t.data_type());
+  if (!elementType) {
+    emitError(loc) << "tensor '" << t.name() << "' has unsupported data type "
+                   << t.data_type();
+    return nullptr;
+  }
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    emitError(loc) << "tensor '" << t.name()
+                   << "' uses external data, which is not supported yet";
+    return nullptr;
+  }
+  SmallVector<int64_t> shape;
+  int64_t numel = 1;
+  for (int64_t d : t.dims()) {
+    if (d < 0 || (d > 0 && numel > (int64_t(1) << 40) / d)) {
+      emitError(loc) << "tensor '" << t.name() << "' has invalid dimension "
+                     << d;
+      return nullptr;
+    }
+    shape.push_back(d);
+    numel *= d;
+  }
+  // MLIR stores i1 as one byte per element in raw buffers; so does ONNX.
+  int64_t elementBytes =
+      std::max<int64_t>(1, elementType.getIntOrFloatBitWidth() / 8);
+  std::vector<char> bytes;
+  if (t.has_raw_data()) {
+    bytes.assign(t.raw_data().begin(), t.raw_data().end());
+  } else if (!appendTypedData(t, elementType, bytes)) {
+    emitError(loc) << "tensor '" << t.name() << "' has no readable data";
+    return nullptr;
+  }
+  if (int64_t(bytes.size()) != numel * elementBytes) {
+    emitError(loc) << "tensor '" << t.name() << "' holds " << bytes.size()
+                   << " bytes of data but its shape needs "
+                   << numel * elementBytes;
+    return nullptr;
+  }
+  // Signless storage: ui8 data is kept in an i8 tensor's bytes.
+  Type storageType = elementType.isUnsignedInteger(8) ? b.getI8Type()
+                                                       : elementType;
+  auto type = RankedTensorType::get(shape, storageType);
+  if (elementType.isInteger(1)) {
+    SmallVector<bool> values(bytes.begin(), bytes.end());
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, ArrayRef<bool>(values)));
+  }
+  return createConstant(b, loc, type, bytes,
+                        t.name().empty() ? "tensor" : t.name());
+}
+
+//===----------------------------------------------------------------------===//
+// Graph
+//===----------------------------------------------------------------------===//
+
+std::string mlir::qc::parseInputShapeSpec(llvm::StringRef spec,
+                                          ImportOptions &options) {
+  auto [name, dims] = spec.rsplit('=');
+  if (name.empty() || dims.empty())
+    return "expected NAME=DIMxDIM..., got '" + spec.str() + "'";
+  std::vector<int64_t> shape;
+  SmallVector<StringRef> parts;
+  dims.split(parts, 'x');
+  for (StringRef p : parts) {
+    int64_t d;
+    if (p.getAsInteger(10, d) || d <= 0)
+      return "invalid dimension '" + p.str() + "' in '" + spec.str() + "'";
+    shape.push_back(d);
+  }
+  options.inputShapes[name] = shape;
+  return "";
+}
+
+namespace {
+
+class GraphImporter {
+public:
+  GraphImporter(MLIRContext *ctx, StringRef path, const ImportOptions &options)
+      : ctx(ctx), path(path), options(options), b(ctx) {}
+
+  OwningOpRef<ModuleOp> import(const onnx::ModelProto &model);
+
+private:
+  Location fileLoc() { return FileLineColLoc::get(ctx, path, 0, 0); }
+  FailureOr<RankedTensorType> inputType(const onnx::ValueInfoProto &input);
+
+  MLIRContext *ctx;
+  StringRef path;
+  const ImportOptions &options;
+  OpBuilder b;
+  llvm::StringMap<Value> values;
+};
+
+} // namespace
+
+FailureOr<RankedTensorType>
+GraphImporter::inputType(const onnx::ValueInfoProto &input) {
+  Location loc = fileLoc();
+  const std::string &name = input.name();
+  if (!input.type().has_tensor_type())
+    return emitError(loc) << "graph input '" << name << "' is not a tensor";
+  const auto &tensorType = input.type().tensor_type();
+  Type elementType = getElementType(ctx, tensorType.elem_type());
+  if (!elementType)
+    return emitError(loc) << "graph input '" << name
+                          << "' has unsupported element type "
+                          << tensorType.elem_type();
+  auto pinned = options.inputShapes.find(name);
+  const auto &dims = tensorType.shape().dim();
+  SmallVector<int64_t> shape;
+  if (pinned != options.inputShapes.end()) {
+    const std::vector<int64_t> &pin = pinned->second;
+    if (tensorType.has_shape() && int(pin.size()) != dims.size())
+      return emitError(loc) << "--input-shape for '" << name << "' has rank "
+                            << pin.size() << " but the model's input has rank "
+                            << dims.size();
+    for (auto [i, d] : llvm::enumerate(pin)) {
+      if (tensorType.has_shape() && dims[i].has_dim_value() &&
+          dims[i].dim_value() != d)
+        return emitError(loc)
+               << "--input-shape for '" << name << "' sets dimension " << i
+               << " to " << d << " but the model fixes it to "
+               << dims[i].dim_value();
+      shape.push_back(d);
+    }
+  } else {
+    if (!tensorType.has_shape())
+      return emitError(loc) << "graph input '" << name
+                            << "' has no shape; pin it with --input-shape "
+                            << name << "=...";
+    for (auto [i, dim] : llvm::enumerate(dims)) {
+      if (!dim.has_dim_value() || dim.dim_value() <= 0) {
+        std::string symbol =
+            dim.has_dim_param() ? dim.dim_param() : std::string("?");
+        return emitError(loc)
+               << "graph input '" << name << "' has symbolic dimension '"
+               << symbol << "' (dimension " << i << "); pin it with "
+               << "--input-shape " << name << "=<dims separated by x>";
+      }
+      shape.push_back(dim.dim_value());
+    }
+  }
+  // Signless i8 storage for uint8 inputs keeps arith happy; the runtime
+  // still sees uint8 through the qc.name/type pair.
+  return RankedTensorType::get(shape, elementType);
+}
+
+OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
+  int64_t opset = -1;
+  for (const auto &op : model.opset_import())
+    if (op.domain().empty() || op.domain() == "ai.onnx")
+      opset = op.version();
+  if (opset < 0) {
+    emitError(fileLoc()) << "model imports no default-domain opset";
+    return nullptr;
+  }
+  const onnx::GraphProto &graph = model.graph();
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc());
+  (*module)->setAttr("qc.graph_name",
+                     b.getStringAttr(graph.name().empty() ? "model"
+                                                          : graph.name()));
+  (*module)->setAttr("qc.opset", b.getI64IntegerAttr(opset));
+
+  llvm::StringMap<const onnx::TensorProto *> initializers;
+  for (const auto &init : graph.initializer())
+    initializers[init.name()] = &init;
+
+  SmallVector<Type> argTypes;
+  SmallVector<std::string> argNames;
+  for (const auto &input : graph.input()) {
+    if (initializers.count(input.name()))
+      continue; // An initializer with a default value, not a real input.
+    FailureOr<RankedTensorType> type = inputType(input);
+    if (failed(type))
+      return nullptr;
+    argTypes.push_back(*type);
+    argNames.push_back(input.name());
+  }
+  for (const auto &[name, shape] : options.inputShapes)
+    if (!llvm::is_contained(argNames, name.str())) {
+      emitError(fileLoc()) << "--input-shape names '" << name
+                           << "', which is not a graph input";
+      return nullptr;
+    }
+
+  b.setInsertionPointToEnd(module->getBody());
+  auto func = func::FuncOp::create(b, fileLoc(), "main_graph",
+                                   b.getFunctionType(argTypes, {}));
+  Block *entry = func.addEntryBlock();
+  for (auto [i, name] : llvm::enumerate(argNames)) {
+    func.setArgAttr(i, "qc.name", b.getStringAttr(name));
+    values[name] = entry->getArgument(i);
+  }
+  b.setInsertionPointToStart(entry);
+
+  for (const auto &init : graph.initializer()) {
+    Value v = importTensor(b, NameLoc::get(b.getStringAttr(init.name()),
+                                           fileLoc()),
+                           init);
+    if (!v)
+      return nullptr;
+    if (!values.count(init.name()))
+      values[init.name()] = v;
+  }
+
+  for (auto [index, node] : llvm::enumerate(graph.node())) {
+    std::string nodeName = node.name().empty()
+                               ? node.op_type() + "_" + std::to_string(index)
+                               : node.name();
+    Location loc = NameLoc::get(b.getStringAttr(nodeName), fileLoc());
+    NodeContext nc(node, loc, b, values, opset);
+    if (!node.domain().empty() && node.domain() != "ai.onnx") {
+      nc.error() << "unsupported domain '" << node.domain() << "'";
+      return nullptr;
+    }
+    for (const std::string &in : node.input())
+      if (!in.empty() && !values.count(in)) {
+        nc.error() << "input '" << in
+                   << "' is not produced by any earlier node, initializer or "
+                      "graph input (dangling input or cycle)";
+        return nullptr;
+      }
+    OpHandler handler = lookupOpHandler(node.op_type());
+    if (!handler) {
+      nc.error() << "unsupported op '" << node.op_type() << "'";
+      return nullptr;
+    }
+    if (failed(handler(nc)))
+      return nullptr;
+    for (const std::string &out : node.output())
+      if (!out.empty() && !values.count(out)) {
+        nc.error() << "internal error: output '" << out << "' not produced";
+        return nullptr;
+      }
+  }
+
+  SmallVector<Value> results;
+  SmallVector<Type> resultTypes;
+  for (const auto &output : graph.output()) {
+    Value v = values.lookup(output.name());
+    if (!v) {
+      emitError(fileLoc()) << "graph output '" << output.name()
+                           << "' is not produced by any node";
+      return nullptr;
+    }
+    results.push_back(v);
+    resultTypes.push_back(v.getType());
+  }
+  func::ReturnOp::create(b, fileLoc(), results);
+  func.setType(b.getFunctionType(argTypes, resultTypes));
+  for (auto [i, output] : llvm::enumerate(graph.output()))
+    func.setResultAttr(i, "qc.name", b.getStringAttr(output.name()));
+  return module;
+}
+
+OwningOpRef<ModuleOp> mlir::qc::importONNXFile(StringRef path,
+                                               MLIRContext *ctx,
+                                               const ImportOptions &options) {
+  Location loc = FileLineColLoc::get(ctx, path, 0, 0);
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/true);
+  if (!buffer) {
+    emitError(loc) << "cannot read model: " << buffer.getError().message();
+    return nullptr;
+  }
+  onnx::ModelProto model;
+  StringRef ext = llvm::sys::path::extension(path);
+  try {
+    if (ext == ".onnxtxt" || ext == ".txt") {
+      auto status =
+          onnx::OnnxParser::Parse(model, (*buffer)->getBufferStart());
+      if (!status.IsOK()) {
+        emitError(loc) << "invalid ONNX text syntax: "
+                       << status.ErrorMessage();
+        return nullptr;
+      }
+    } else if ((*buffer)->getBufferSize() > size_t(INT32_MAX) ||
+               !model.ParseFromArray((*buffer)->getBufferStart(),
+                                     int((*buffer)->getBufferSize()))) {
+      emitError(loc) << "not a valid ONNX protobuf (truncated or corrupt "
+                        "file?)";
+      return nullptr;
+    }
+    if (!model.has_graph()) {
+      emitError(loc) << "model has no graph";
+      return nullptr;
+    }
+    return GraphImporter(ctx, path, options).import(model);
+  } catch (const std::exception &e) {
+    emitError(loc) << "cannot import model: " << e.what();
+    return nullptr;
+  }
+}

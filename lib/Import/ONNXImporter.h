@@ -1,0 +1,37 @@
+//===- ONNXImporter.h - ONNX model -> qc + upstream dialects ----*- C++ -*-===//
+//
+// The door into quantc: reads .onnx (protobuf) or ONNX text syntax and
+// builds one func.func @main_graph whose ops carry ONNX node names as
+// locations. Protobuf types never leak past lib/Import.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_LIB_IMPORT_ONNXIMPORTER_H
+#define QC_LIB_IMPORT_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::qc {
+
+struct ImportOptions {
+  /// Shapes pinning symbolic (or all) dimensions of graph inputs, by name.
+  llvm::StringMap<std::vector<int64_t>> inputShapes;
+};
+
+/// Parses "NAME=AxBxC" into `options`; returns an error message or "".
+std::string parseInputShapeSpec(llvm::StringRef spec, ImportOptions &options);
+
+/// Imports `path`: ONNX text syntax if it ends in .onnxtxt or .txt, binary
+/// protobuf otherwise. Errors are reported through the context's diagnostic
+/// handler and yield a null module.
+OwningOpRef<ModuleOp> importONNXFile(llvm::StringRef path, MLIRContext *ctx,
+                                     const ImportOptions &options);
+
+} // namespace mlir::qc
+
+#endif // QC_LIB_IMPORT_ONNXIMPORTER_H

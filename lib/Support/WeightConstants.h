@@ -1,0 +1,37 @@
+//===- WeightConstants.h - Reading and creating weight data -----*- C++ -*-===//
+//
+// Weights are arith.constant ops holding either a dense_resource blob (what
+// the importer and passes create) or, for tiny tensors, an inline dense
+// attribute; these helpers hide which.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_LIB_SUPPORT_WEIGHTCONSTANTS_H
+#define QC_LIB_SUPPORT_WEIGHTCONSTANTS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Value.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::qc {
+
+/// Tensors up to this many bytes are created inline (readable in tests);
+/// larger ones become dense_resource blobs, kept out of the IR text.
+constexpr int64_t kInlineConstantBytes = 256;
+
+/// The f32 elements of `value` if it is an arith.constant, else failure.
+FailureOr<std::vector<float>> readF32Constant(Value value);
+
+/// Creates an arith.constant of `type` from raw little-endian element bytes.
+Value createConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                     ArrayRef<char> bytes, StringRef blobName);
+
+/// The layer name a location carries (the ONNX node name), or "".
+std::string getLayerName(Location loc);
+
+} // namespace mlir::qc
+
+#endif // QC_LIB_SUPPORT_WEIGHTCONSTANTS_H

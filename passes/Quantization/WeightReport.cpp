@@ -1,0 +1,87 @@
+//===- WeightReport.cpp - JSON report of layer weight formats -------------===//
+//
+// What users check after quantizing: per layer bits, grouping, bytes and
+// error, read off the IR itself so the numbers match what gets compiled.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Quantization/Passes.h"
+
+#include "lib/Support/WeightConstants.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace mlir::qc {
+#define GEN_PASS_DEF_WEIGHTREPORTPASS
+#include "passes/Quantization/Passes.h.inc"
+} // namespace mlir::qc
+
+using namespace mlir;
+using namespace mlir::qc;
+
+namespace {
+
+struct WeightReportPass final : mlir::qc::impl::WeightReportPassBase<WeightReportPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    llvm::json::Array layers;
+    int64_t totalBytes = 0, totalFloatBytes = 0, totalWeights = 0;
+    getOperation().walk([&](QuantizableLayer layer) {
+      Type type = layer.getWeightOperand().get().getType();
+      ArrayRef<int64_t> shape = getWeightShape(type);
+      int64_t numel = 1;
+      for (int64_t d : shape)
+        numel *= d;
+      llvm::json::Object entry{
+          {"name", getLayerName(layer->getLoc())},
+          {"op", layer->getName().getStringRef()},
+          {"shape", llvm::json::Array(shape)}};
+      int64_t bytes = numel * 4;
+      if (auto q = dyn_cast<QWeightType>(type)) {
+        LayoutAttr layout = q.getLayout();
+        bytes = q.getStorageBytes();
+        entry["bits"] = int64_t(layout.getBits());
+        entry["group_size"] = layout.getGroupSize();
+        entry["symmetric"] = layout.getSymmetric();
+        std::string scaleType;
+        llvm::raw_string_ostream(scaleType) << layout.getScaleType();
+        entry["scale_type"] = scaleType;
+        Operation *def = layer.getWeightOperand().get().getDefiningOp();
+        if (auto err = def ? def->getAttrOfType<FloatAttr>("qc.rel_error")
+                           : FloatAttr())
+          entry["rel_error"] = err.getValueAsDouble();
+      } else {
+        entry["bits"] = 32;
+        entry["rel_error"] = 0.0;
+      }
+      entry["bytes"] = bytes;
+      entry["float_bytes"] = numel * 4;
+      entry["bits_per_weight"] = double(bytes) * 8.0 / double(numel);
+      totalBytes += bytes;
+      totalFloatBytes += numel * 4;
+      totalWeights += numel;
+      layers.push_back(std::move(entry));
+    });
+    llvm::json::Object report{
+        {"layers", std::move(layers)},
+        {"total_bytes", totalBytes},
+        {"total_float_bytes", totalFloatBytes},
+        {"bits_per_weight",
+         totalWeights ? double(totalBytes) * 8.0 / double(totalWeights) : 0.0}};
+
+    std::error_code ec;
+    llvm::raw_fd_ostream os(output, ec, llvm::sys::fs::OF_Text);
+    if (ec) {
+      getOperation().emitError("qc-weight-report: cannot write '")
+          << output << "': " << ec.message();
+      return signalPassFailure();
+    }
+    os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report))) << "\n";
+    markAllAnalysesPreserved();
+  }
+};
+
+} // namespace

@@ -1,0 +1,178 @@
+//===- CPUTarget.cpp - Ahead-of-time code generation for CPUs -------------===//
+//
+// Lowering stays on upstream passes (one-shot bufferization, linalg to loops,
+// *-to-LLVM conversions); LLVM's own vectorizers then work on the loops at
+// -O3 for the -mcpu given, which is what makes x86-64 and AArch64 share code.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/CPU/CPUTarget.h"
+
+#include "quantc/Runtime/qc_model.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+std::string mlir::qc::getCPULoweringPipeline() {
+  return "func.func(qc-lower-to-linalg, canonicalize, "
+         "linalg-fuse-elementwise-ops),"
+         "one-shot-bufferize{bufferize-function-boundaries "
+         "function-boundary-type-conversion=identity-layout-map},"
+         "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
+         "buffer-deallocation-pipeline, func.func(qc-memref-copy-to-linalg),"
+         "convert-linalg-to-loops, lower-affine, convert-scf-to-cf,"
+         "expand-strided-metadata, lower-affine,"
+         "convert-math-to-llvm, convert-math-to-libm,"
+         "finalize-memref-to-llvm, convert-arith-to-llvm,"
+         "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
+         "convert-cf-to-llvm, reconcile-unrealized-casts";
+}
+
+LogicalResult mlir::qc::lowerToLLVMDialect(ModuleOp module) {
+  // Inputs belong to the caller: bufferization must not write into them.
+  module.walk([](func::FuncOp func) {
+    if (func.isExternal())
+      return;
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      func.setArgAttr(i, "bufferization.writable",
+                      BoolAttr::get(func.getContext(), false));
+  });
+  PassManager pm(module.getContext());
+  if (failed(parsePassPipeline(getCPULoweringPipeline(), pm, llvm::errs())))
+    return module.emitError("internal error: invalid lowering pipeline");
+  return pm.run(module);
+}
+
+std::unique_ptr<llvm::TargetMachine>
+mlir::qc::createTargetMachine(const CPUTargetOptions &options,
+                              std::string &error) {
+  llvm::InitializeAllTargetInfos();
+  llvm::InitializeAllTargets();
+  llvm::InitializeAllTargetMCs();
+  llvm::InitializeAllAsmPrinters();
+
+  bool host = options.triple.empty();
+  llvm::Triple triple(host ? llvm::sys::getDefaultTargetTriple()
+                           : options.triple);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpu = options.cpu;
+  std::string features = options.features;
+  // Targeting the host without -mcpu means "this machine", like -march=native.
+  if (host && (cpu.empty() || cpu == "native")) {
+    cpu = llvm::sys::getHostCPUName().str();
+    if (features.empty()) {
+      llvm::SubtargetFeatures f;
+      for (auto &feature : llvm::sys::getHostCPUFeatures())
+        f.AddFeature(feature.first(), feature.second);
+      features = f.getString();
+    }
+  }
+  if (cpu.empty())
+    cpu = "generic";
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      options.optLevel >= 2 ? llvm::CodeGenOptLevel::Aggressive
+                            : llvm::CodeGenOptLevel::Default));
+  if (!machine)
+    error = "cannot create a target machine for " + triple.str() + " / " + cpu;
+  return machine;
+}
+
+std::unique_ptr<llvm::Module>
+mlir::qc::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
+                            const ModelSignature &signature,
+                            llvm::TargetMachine &machine, unsigned optLevel) {
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  module.getContext()->appendDialectRegistry(registry);
+
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context, signature.name);
+  if (!llvmModule) {
+    module.emitError("failed to translate to LLVM IR");
+    return nullptr;
+  }
+  llvmModule->setTargetTriple(machine.getTargetTriple());
+  llvmModule->setDataLayout(machine.createDataLayout());
+  llvm::Function *entry = llvmModule->getFunction(kEntryFunction);
+  if (!entry) {
+    module.emitError("no entry function '") << kEntryFunction << "'";
+    return nullptr;
+  }
+  size_t numBuffers = signature.inputs.size() + signature.outputs.size();
+  if (entry->arg_size() != numBuffers || !entry->getReturnType()->isVoidTy()) {
+    module.emitError("internal error: lowered entry takes ")
+        << entry->arg_size() << " arguments, expected " << numBuffers
+        << " buffers and no results";
+    return nullptr;
+  }
+  // Only the interface below is exported; the entry may be inlined into it.
+  entry->setLinkage(llvm::GlobalValue::InternalLinkage);
+  addModelInterface(*llvmModule, entry, signature);
+
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopVectorization = optLevel >= 2;
+  tuning.SLPVectorization = optLevel >= 2;
+  llvm::PassBuilder pb(&machine, tuning);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel level = optLevel == 0   ? llvm::OptimizationLevel::O0
+                                  : optLevel == 1 ? llvm::OptimizationLevel::O1
+                                  : optLevel == 2 ? llvm::OptimizationLevel::O2
+                                                  : llvm::OptimizationLevel::O3;
+  if (optLevel == 0)
+    pb.buildO0DefaultPipeline(level).run(*llvmModule, mam);
+  else
+    pb.buildPerModuleDefaultPipeline(level).run(*llvmModule, mam);
+  return llvmModule;
+}
+
+LogicalResult mlir::qc::emitObjectFile(llvm::Module &module,
+                                       llvm::TargetMachine &machine,
+                                       StringRef path, std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = "cannot write '" + path.str() + "': " + ec.message();
+    return failure();
+  }
+  llvm::legacy::PassManager pm;
+  if (machine.addPassesToEmitFile(pm, os, nullptr,
+                                  llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit object files";
+    return failure();
+  }
+  pm.run(module);
+  os.flush();
+  return success();
+}

@@ -1,0 +1,120 @@
+//===- quantc.cpp - The quantc compiler driver ----------------------------===//
+//
+// quantc model.onnx -o model [--quant=rtn --bits=4 --group-size=32 ...]
+// Command-line parsing only; the work is in lib/Driver.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quantc/Driver/Driver.h"
+#include "quantc/InitAll.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+
+using namespace mlir::qc;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("quantc options");
+
+static cl::opt<std::string> inputPath(cl::Positional, cl::Required,
+                                      cl::desc("<model.onnx | model.onnxtxt>"),
+                                      cl::cat(category));
+static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
+                                       cl::value_desc("path"),
+                                       cl::cat(category));
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Pin a graph input's shape, e.g. input=1x3x224x224"),
+                cl::value_desc("NAME=DIMS"), cl::cat(category));
+
+static cl::opt<QuantMethod> quant(
+    "quant", cl::desc("Weight quantization method"), cl::init(QuantMethod::None),
+    cl::values(clEnumValN(QuantMethod::None, "none", "keep float weights"),
+               clEnumValN(QuantMethod::RTN, "rtn", "round to nearest")),
+    cl::cat(category));
+static cl::opt<unsigned> bits("bits", cl::desc("Bits per weight (2-8)"),
+                              cl::init(8), cl::cat(category));
+static cl::opt<int64_t>
+    groupSize("group-size",
+              cl::desc("Weights sharing a scale along a row (0 = per-channel)"),
+              cl::init(0), cl::cat(category));
+static cl::opt<bool> symmetric("symmetric",
+                               cl::desc("Symmetric quantization (no zero "
+                                        "points)"),
+                               cl::cat(category));
+static cl::opt<std::string> scaleType("scale-type",
+                                      cl::desc("Scale type: f16, bf16, f32"),
+                                      cl::init("f16"), cl::cat(category));
+static cl::opt<std::string>
+    exclude("exclude",
+            cl::desc("Regex over ONNX node names of layers kept in float"),
+            cl::value_desc("regex"), cl::cat(category));
+static cl::opt<std::string>
+    reportPath("report", cl::desc("Write a per-layer JSON report"),
+               cl::value_desc("file.json"), cl::cat(category));
+
+static cl::opt<EmitKind> emit(
+    "emit", cl::desc("What to produce"), cl::init(EmitKind::Exe),
+    cl::values(
+        clEnumValN(EmitKind::Exe, "exe", "standalone executable (default)"),
+        clEnumValN(EmitKind::Obj, "obj", "object file (see qc_model.h)"),
+        clEnumValN(EmitKind::MLIR, "mlir", "qc dialect after quantization"),
+        clEnumValN(EmitKind::LLVMDialect, "mlir-llvm",
+                   "MLIR LLVM dialect after lowering"),
+        clEnumValN(EmitKind::LLVMIR, "llvm", "optimized LLVM IR")),
+    cl::cat(category));
+static cl::opt<std::string> triple("target",
+                                   cl::desc("Target triple (default: host)"),
+                                   cl::cat(category));
+static cl::opt<std::string>
+    cpu("mcpu", cl::desc("Target CPU (default: the host's, e.g. x86-64-v3)"),
+        cl::cat(category));
+static cl::opt<std::string> features("mattr",
+                                     cl::desc("Target features (+avx2,...)"),
+                                     cl::cat(category));
+static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
+                                  cl::init(3), cl::Prefix, cl::cat(category));
+static cl::opt<std::string>
+    runtimeLibrary("runtime-lib", cl::desc("Path of libqc_runtime.a"),
+                   cl::cat(category));
+static cl::opt<std::string>
+    linker("linker", cl::desc("C compiler used to link (default: $CC or cc)"),
+           cl::cat(category));
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "quantc: compile an ONNX model, optionally weight-quantized, into a "
+      "standalone executable\n");
+
+  DriverOptions options;
+  options.inputPath = inputPath;
+  options.outputPath = outputPath;
+  options.inputShapes.assign(inputShapes.begin(), inputShapes.end());
+  options.quant = quant;
+  options.bits = bits;
+  options.groupSize = groupSize;
+  options.symmetric = symmetric;
+  options.scaleType = scaleType;
+  options.exclude = exclude;
+  options.reportPath = reportPath;
+  options.emit = emit;
+  options.triple = triple;
+  options.cpu = cpu;
+  options.features = features;
+  options.optLevel = optLevel;
+  options.runtimeLibrary = runtimeLibrary;
+  options.linker = linker;
+  options.argv0 = argv[0];
+
+  mlir::DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllPasses();
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  return compileModel(options, context);
+}
