@@ -14,7 +14,9 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <ostream>
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace mlir::qc;
@@ -249,6 +251,28 @@ struct RTNCase {
   ScaleType scaleType;
 };
 
+const char *scaleTypeName(ScaleType t) {
+  switch (t) {
+  case ScaleType::F32:
+    return "f32";
+  case ScaleType::F16:
+    return "f16";
+  case ScaleType::BF16:
+    return "bf16";
+  }
+  return "?";
+}
+
+/// Test name suffix, e.g. "b4_3x33_g32_asym_f32".
+std::string caseName(const RTNCase &c) {
+  return "b" + std::to_string(c.bits) + "_" + std::to_string(c.rows) + "x" +
+         std::to_string(c.rowLength) + "_g" + std::to_string(c.groupSize) +
+         (c.symmetric ? "_sym_" : "_asym_") + scaleTypeName(c.scaleType);
+}
+
+// gtest prints parameters in failure messages with this.
+void PrintTo(const RTNCase &c, std::ostream *os) { *os << caseName(c); }
+
 class QuantizeRTNTest : public testing::TestWithParam<RTNCase> {};
 
 TEST_P(QuantizeRTNTest, ReconstructionWithinHalfStep) {
@@ -315,7 +339,11 @@ INSTANTIATE_TEST_SUITE_P(
                     RTNCase{2, 3, 9, 4, false, ScaleType::F32},
                     RTNCase{5, 2, 7, 0, true, ScaleType::BF16},
                     RTNCase{6, 2, 130, 64, false, ScaleType::F16},
-                    RTNCase{7, 2, 1, 0, false, ScaleType::F32}));
+                    RTNCase{7, 2, 1, 0, false, ScaleType::F32},
+                    RTNCase{4, 3, 9, 32, false, ScaleType::F16}),
+    [](const testing::TestParamInfo<RTNCase> &info) {
+      return caseName(info.param);
+    });
 
 //===----------------------------------------------------------------------===//
 // packCodes / unpackCode

@@ -34,6 +34,50 @@ int fail(const Twine &message) {
   return 1;
 }
 
+/// Finds the file and the ONNX node name a location carries.
+void describeLocation(Location loc, std::string &file, std::string &node) {
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    if (node.empty())
+      node = name.getName().str();
+    describeLocation(name.getChildLoc(), file, node);
+  } else if (auto fileLoc = dyn_cast<FileLineColLoc>(loc)) {
+    if (file.empty())
+      file = fileLoc.getFilename().str();
+  } else if (auto fused = dyn_cast<FusedLoc>(loc)) {
+    for (Location inner : fused.getLocations())
+      describeLocation(inner, file, node);
+  }
+}
+
+/// Prints diagnostics as one line each: "quantc: error: FILE: [node 'N':] MSG"
+/// (import errors already name the node, op and opset in MSG).
+LogicalResult printDiagnostic(Diagnostic &diag) {
+  std::string file, node;
+  describeLocation(diag.getLocation(), file, node);
+  std::string message = diag.str();
+  auto &os = llvm::errs();
+  os << "quantc: ";
+  switch (diag.getSeverity()) {
+  case DiagnosticSeverity::Error:
+    os << "error: ";
+    break;
+  case DiagnosticSeverity::Warning:
+    os << "warning: ";
+    break;
+  default:
+    os << "note: ";
+    break;
+  }
+  if (!file.empty())
+    os << file << ": ";
+  if (!node.empty() && !StringRef(message).starts_with("node '"))
+    os << "node '" << node << "': ";
+  os << message << "\n";
+  for (Diagnostic &note : diag.getNotes())
+    os << "quantc: note: " << note.str() << "\n";
+  return success();
+}
+
 std::string defaultOutput(const DriverOptions &options) {
   switch (options.emit) {
   case EmitKind::Exe:
@@ -113,6 +157,7 @@ int link(const DriverOptions &options, StringRef object, StringRef output) {
 } // namespace
 
 int mlir::qc::compileModel(const DriverOptions &options, MLIRContext &ctx) {
+  ScopedDiagnosticHandler diagnostics(&ctx, printDiagnostic);
   ImportOptions importOptions;
   for (const std::string &spec : options.inputShapes) {
     std::string error = parseInputShapeSpec(spec, importOptions);

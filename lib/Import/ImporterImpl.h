@@ -23,11 +23,15 @@ namespace mlir::qc {
 /// One ONNX node being imported.
 class NodeContext {
 public:
-  NodeContext(const onnx::NodeProto &node, Location loc, OpBuilder &builder,
-              llvm::StringMap<Value> &values, int64_t opset)
-      : node(node), loc(loc), b(builder), values(values), opset(opset) {}
+  NodeContext(const onnx::NodeProto &node, std::string name, Location loc,
+              OpBuilder &builder, llvm::StringMap<Value> &values,
+              int64_t opset)
+      : node(node), name(std::move(name)), loc(loc), b(builder),
+        values(values), opset(opset) {}
 
   const onnx::NodeProto &node;
+  /// The node's name, or "<op_type>_<index>" for unnamed nodes.
+  std::string name;
   Location loc;
   OpBuilder &b;
   llvm::StringMap<Value> &values;

@@ -27,7 +27,6 @@ using namespace mlir::qc;
 //===----------------------------------------------------------------------===//
 
 InFlightDiagnostic NodeContext::error() {
-  std::string name = node.name().empty() ? "<unnamed>" : node.name();
   return emitError(loc) << "node '" << name << "' (" << node.op_type()
                         << ", opset " << opset << "): ";
 }
@@ -342,7 +341,7 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
                                ? node.op_type() + "_" + std::to_string(index)
                                : node.name();
     Location loc = NameLoc::get(b.getStringAttr(nodeName), fileLoc());
-    NodeContext nc(node, loc, b, values, opset);
+    NodeContext nc(node, nodeName, loc, b, values, opset);
     if (!node.domain().empty() && node.domain() != "ai.onnx") {
       nc.error() << "unsupported domain '" << node.domain() << "'";
       return nullptr;
@@ -381,6 +380,14 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
     resultTypes.push_back(v.getType());
   }
   func::ReturnOp::create(b, fileLoc(), results);
+  // Initializers only read at import (shapes, weights re-laid out for qc
+  // layers) must not be compiled into the binary.
+  SmallVector<Operation *> unused;
+  for (Operation &op : *entry)
+    if (isa<arith::ConstantOp>(op) && op.use_empty())
+      unused.push_back(&op);
+  for (Operation *op : unused)
+    op->erase();
   func.setType(b.getFunctionType(argTypes, resultTypes));
   for (auto [i, output] : llvm::enumerate(graph.output()))
     func.setResultAttr(i, "qc.name", b.getStringAttr(output.name()));

@@ -237,11 +237,11 @@ LogicalResult lowerConv2D(Conv2DOp op, RewriterBase &rewriter) {
   SmallVector<AffineMap> maps = {inputMap};
   maps.append(access->maps);
   if (access->qtype) {
-    // Packed weights index kh and kw only through the flattened row, so a
+    // Packed weights index (c, kh, kw) only through the flattened row, so a
     // window operand (as in linalg's pooling ops) gives the loops their range.
-    inputs.push_back(tensor::EmptyOp::create(rewriter, loc, {w[2], w[3]},
-                                             rewriter.getI8Type()));
-    maps.push_back(AffineMap::get(7, 0, {d[5], d[6]}, ctx));
+    inputs.push_back(tensor::EmptyOp::create(
+        rewriter, loc, {w[1], w[2], w[3]}, rewriter.getI8Type()));
+    maps.push_back(AffineMap::get(7, 0, {d[4], d[5], d[6]}, ctx));
   }
   maps.push_back(AffineMap::get(7, 0, {d[0], d[1], d[2], d[3]}, ctx));
   SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);

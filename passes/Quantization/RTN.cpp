@@ -83,11 +83,11 @@ struct RTNPass final : mlir::qc::impl::RTNPassBase<RTNPass> {
     func::FuncOp func = getOperation();
     MLIRContext *ctx = &getContext();
     if (bits < 2 || bits > 8) {
-      func.emitError("qc-rtn: bits must be in [2, 8], got ") << bits;
+      func.emitError("qc-rtn: bits must be in [2, 8], got ") << unsigned(bits);
       return signalPassFailure();
     }
     if (groupSize < 0) {
-      func.emitError("qc-rtn: group-size must be >= 0, got ") << groupSize;
+      func.emitError("qc-rtn: group-size must be >= 0, got ") << int64_t(groupSize);
       return signalPassFailure();
     }
     auto scale = parseScaleType(ctx, scaleType);

@@ -1,0 +1,68 @@
+// RUN: quantc-opt %s --split-input-file --qc-lower-to-linalg | FileCheck %s
+
+// CHECK-DAG: #[[X:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[Y:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func @linear_float
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<2xf32>) outs(%{{.*}} : tensor<3x2xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[X]], #[[W]], #[[Y]]], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK-SAME: outs(%[[INIT]] : tensor<3x2xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK-NOT: qc.linear
+func.func @linear_float(%x: tensor<3x4xf32>, %w: tensor<2x4xf32>, %b: tensor<2xf32>) -> tensor<3x2xf32> {
+  %y = qc.linear %x, %w, %b : tensor<3x4xf32>, tensor<2x4xf32>, tensor<2xf32> -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// A 3-bit code spans the bytes holding its first and last bit; the scale and
+// zero point are those of its group of 4.
+// CHECK-DAG: #[[LO:.*]] = affine_map<(d0, d1, d2) -> (d1, (d2 * 3) floordiv 8)>
+// CHECK-DAG: #[[HI:.*]] = affine_map<(d0, d1, d2) -> (d1, (d2 * 3 + 2) floordiv 8)>
+// CHECK-DAG: #[[GROUP:.*]] = affine_map<(d0, d1, d2) -> (d1, d2 floordiv 4)>
+// CHECK-LABEL: func @linear_quantized
+// CHECK-SAME: %[[P:[a-z0-9]+]]: tensor<2x3xi8>, %[[S:[a-z0-9]+]]: tensor<2x2xf16>, %[[Z:[a-z0-9]+]]: tensor<2x2xi8>
+// CHECK: %[[FLAT:.*]] = tensor.reshape %{{.*}} : (tensor<2x5x8xf32>, tensor<2xi64>) -> tensor<10x8xf32>
+// CHECK: linalg.fill
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[LO]], #[[HI]], #[[GROUP]], #[[GROUP]], #{{.*}}]
+// CHECK-SAME: ins(%[[FLAT]], %[[P]], %[[P]], %[[S]], %[[Z]] : tensor<10x8xf32>, tensor<2x3xi8>, tensor<2x3xi8>, tensor<2x2xf16>, tensor<2x2xi8>)
+// CHECK: ^bb0(%[[IN:.*]]: f32, %[[B0:.*]]: i8, %[[B1:.*]]: i8, %[[SC:.*]]: f16, %[[ZP:.*]]: i8, %[[ACC:.*]]: f32):
+// CHECK: %[[K:.*]] = linalg.index 2
+// CHECK: arith.shli
+// CHECK: arith.ori
+// CHECK: arith.shrui
+// CHECK: %[[CODE:.*]] = arith.andi %{{.*}}, %c7_i32
+// CHECK: %[[ZP32:.*]] = arith.extui %[[ZP]] : i8 to i32
+// CHECK: arith.subi %[[CODE]], %[[ZP32]]
+// CHECK: arith.extf %[[SC]] : f16 to f32
+// CHECK: tensor.reshape %{{.*}} -> tensor<2x5x2xf32>
+// CHECK-NOT: qc.quantized_weight
+func.func @linear_quantized(%x: tensor<2x5x8xf32>, %p: tensor<2x3xi8>, %s: tensor<2x2xf16>, %z: tensor<2x2xi8>) -> tensor<2x5x2xf32> {
+  %w = qc.quantized_weight %p, %s, %z : tensor<2x3xi8>, tensor<2x2xf16>, tensor<2x2xi8>
+      -> !qc.qweight<2x8, #qc.layout<bits = 3, group_size = 4, symmetric = false, scale_type = f16>>
+  %y = qc.linear %x, %w : tensor<2x5x8xf32>, !qc.qweight<2x8, #qc.layout<bits = 3, group_size = 4, symmetric = false, scale_type = f16>> -> tensor<2x5x2xf32>
+  return %y : tensor<2x5x2xf32>
+}
+
+// -----
+
+// Grouped, strided, padded convolution: channel c of filter o reads input
+// channel (o floordiv 2) * 1 + c; symmetric codes subtract 2^(bits-1).
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1 floordiv 2 + d4, d2 * 2 + d5, d3 * 2 + d6)>
+// CHECK-DAG: #[[WIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5, d6)>
+// CHECK-LABEL: func @conv_quantized
+// CHECK: %[[PAD:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: linalg.generic {indexing_maps = [#[[IN]], #{{.*}}, #{{.*}}, #{{.*}}, #[[WIN]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+// CHECK-SAME: ins(%[[PAD]], {{.*}} : tensor<1x2x6x6xf32>, tensor<4x9xi8>, tensor<4x9xi8>, tensor<4x1xf32>, tensor<1x3x3xi8>)
+// CHECK: %c128_i32 = arith.constant 128 : i32
+// CHECK: arith.subi %{{.*}}, %c128_i32
+// CHECK: -> tensor<1x4x2x2xf32>
+func.func @conv_quantized(%x: tensor<1x2x4x4xf32>, %p: tensor<4x9xi8>, %s: tensor<4x1xf32>) -> tensor<1x4x2x2xf32> {
+  %w = qc.quantized_weight %p, %s : tensor<4x9xi8>, tensor<4x1xf32>
+      -> !qc.qweight<4x1x3x3, #qc.layout<bits = 8, group_size = 0, symmetric = true, scale_type = f32>>
+  %y = qc.conv2d %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 2}
+      : tensor<1x2x4x4xf32>, !qc.qweight<4x1x3x3, #qc.layout<bits = 8, group_size = 0, symmetric = true, scale_type = f32>> -> tensor<1x4x2x2xf32>
+  return %y : tensor<1x4x2x2xf32>
+}
