@@ -158,6 +158,8 @@ int link(const DriverOptions &options, StringRef object, StringRef output) {
 
 int mlir::qc::compileModel(const DriverOptions &options, MLIRContext &ctx) {
   ScopedDiagnosticHandler diagnostics(&ctx, printDiagnostic);
+  // One line per error: users get node names, not IR dumps.
+  ctx.printOpOnDiagnostic(false);
   ImportOptions importOptions;
   for (const std::string &spec : options.inputShapes) {
     std::string error = parseInputShapeSpec(spec, importOptions);

@@ -51,9 +51,15 @@ LogicalResult mlir::qc::lowerToLLVMDialect(ModuleOp module) {
   module.walk([](func::FuncOp func) {
     if (func.isExternal())
       return;
-    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
       func.setArgAttr(i, "bufferization.writable",
                       BoolAttr::get(func.getContext(), false));
+      // Names were read into the ModelSignature; LLVM has no use for them.
+      func.removeArgAttr(i, kTensorNameAttr);
+    }
+    for (unsigned i = 0; i < func.getNumResults(); ++i)
+      func.removeResultAttr(i, StringAttr::get(func.getContext(),
+                                               kTensorNameAttr));
   });
   PassManager pm(module.getContext());
   if (failed(parsePassPipeline(getCPULoweringPipeline(), pm, llvm::errs())))
