@@ -42,5 +42,5 @@ else
   ninja -C "$BUILD"
 fi
 if command -v ccache >/dev/null 2>&1; then
-  ccache --show-stats 2>/dev/null | grep -iE "hits|misses" | head -4 || true
+  ccache --show-stats 2>/dev/null | grep -iE "hits|misses" | head -4 | sed "s/^/ccache: /" || true
 fi

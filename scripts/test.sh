@@ -32,8 +32,10 @@ echo "==== lit totals"
 # CTest keeps every test's full output, lit's summary included, in LastTest.log.
 LASTLOG=build/Testing/Temporary/LastTest.log
 if [ -f "$LASTLOG" ] && grep -q "^Total Discovered Tests" "$LASTLOG"; then
-  awk '/^Total Discovered Tests/ {p = 1; print; next}
-       p && /^  [A-Z]/ {print; next}
+  # The lists of failing tests, then the totals block.
+  awk '/^(Failed|Unresolved|Timed Out|Unexpectedly Passed) Tests \(/ {p = 1; print; next}
+       /^Total Discovered Tests/ {p = 1; print; next}
+       p && /^  / {print; next}
        {p = 0}' "$LASTLOG"
 else
   echo "(lit did not run or printed no summary)"

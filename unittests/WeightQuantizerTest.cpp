@@ -51,8 +51,8 @@ double codeValue(int code, double scale, int zeroPoint) {
 double bestError(float value, GroupParams p, unsigned bits) {
   double best = std::numeric_limits<double>::infinity();
   for (int c = 0; c < (1 << bits); ++c)
-    best = std::min(best,
-                    std::fabs(codeValue(c, p.scale, p.zeroPoint) - value));
+    best =
+        std::min(best, std::fabs(codeValue(c, p.scale, p.zeroPoint) - value));
   return best;
 }
 
@@ -137,8 +137,8 @@ TEST(FindGroupParams, AsymmetricBruteForce) {
       float lo = std::uniform_real_distribution<float>(-3.0f, 1.0f)(rng);
       float hi = lo + std::uniform_real_distribution<float>(0.01f, 4.0f)(rng);
       std::vector<float> v = randomValues(rng, 37, lo, hi);
-      GroupParams p = findGroupParams(v.data(), int64_t(v.size()),
-                                      makeSpec(bits));
+      GroupParams p =
+          findGroupParams(v.data(), int64_t(v.size()), makeSpec(bits));
       double maxq = double((1u << bits) - 1);
       double mn = 0.0, mx = 0.0;
       for (float x : v) {
@@ -191,9 +191,9 @@ TEST(FindGroupParams, AllZeroGroup) {
   for (unsigned bits = 2; bits <= 8; ++bits) {
     for (bool symmetric : {false, true}) {
       for (ScaleType st : {ScaleType::F32, ScaleType::F16, ScaleType::BF16}) {
-        SCOPED_TRACE(testing::Message() << "bits=" << bits
-                                        << " symmetric=" << symmetric
-                                        << " scaleType=" << int(st));
+        SCOPED_TRACE(testing::Message()
+                     << "bits=" << bits << " symmetric=" << symmetric
+                     << " scaleType=" << int(st));
         QuantSpec spec = makeSpec(bits, 0, symmetric, st);
         GroupParams p = findGroupParams(zeros.data(), 17, spec);
         // A usable (positive, finite) scale and an in-range zero point.
@@ -298,10 +298,11 @@ TEST_P(QuantizeRTNTest, ReconstructionWithinHalfStep) {
     for (int64_t g = 0; g < numGroups; ++g) {
       int64_t begin = g * groupLength;
       int64_t end = std::min(begin + groupLength, c.rowLength);
-      GroupParams p{q.scales[r * numGroups + g], q.zeroPoints[r * numGroups + g]};
+      GroupParams p{q.scales[r * numGroups + g],
+                    q.zeroPoints[r * numGroups + g]};
       // Each group's parameters are those of its own values alone.
-      GroupParams expect =
-          findGroupParams(w.data() + r * c.rowLength + begin, end - begin, spec);
+      GroupParams expect = findGroupParams(w.data() + r * c.rowLength + begin,
+                                           end - begin, spec);
       EXPECT_EQ(p.scale, expect.scale) << "row " << r << " group " << g;
       EXPECT_EQ(p.zeroPoint, expect.zeroPoint) << "row " << r << " group " << g;
       if (c.scaleType != ScaleType::F32)
@@ -393,8 +394,8 @@ TEST(PackCodes, RoundTripEveryWidth) {
       codes[0] = uint8_t((1 << bits) - 1);
       codes.back() = uint8_t((1 << bits) - 1);
 
-      SCOPED_TRACE(testing::Message() << "bits=" << bits
-                                      << " rowLength=" << rowLength);
+      SCOPED_TRACE(testing::Message()
+                   << "bits=" << bits << " rowLength=" << rowLength);
       std::vector<uint8_t> packed = packCodes(codes, rows, rowLength, bits);
       int64_t rowBytes = (rowLength * bits + 7) / 8;
       ASSERT_EQ(packed.size(), size_t(rows * rowBytes));

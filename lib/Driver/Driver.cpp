@@ -16,8 +16,8 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -83,8 +83,8 @@ std::string defaultOutput(const DriverOptions &options) {
   case EmitKind::Exe:
   case EmitKind::Obj: {
     SmallString<256> path(llvm::sys::path::filename(options.inputPath));
-    llvm::sys::path::replace_extension(path,
-                                       options.emit == EmitKind::Obj ? "o" : "");
+    llvm::sys::path::replace_extension(
+        path, options.emit == EmitKind::Obj ? "o" : "");
     return std::string(path.str().rtrim('.'));
   }
   default:
@@ -119,8 +119,8 @@ std::string findRuntimeLibrary(const DriverOptions &options) {
   if (const char *env = std::getenv("QC_RUNTIME_LIB"))
     return env;
   static int anchor;
-  std::string exe = llvm::sys::fs::getMainExecutable(options.argv0.c_str(),
-                                                     &anchor);
+  std::string exe =
+      llvm::sys::fs::getMainExecutable(options.argv0.c_str(), &anchor);
   SmallString<256> path(llvm::sys::path::parent_path(exe));
   llvm::sys::path::append(path, "..", "lib", "libqc_runtime.a");
   return std::string(path);
@@ -140,16 +140,15 @@ int link(const DriverOptions &options, StringRef object, StringRef output) {
   auto program = llvm::sys::findProgramByName(linker);
   if (!program)
     return fail("linker '" + linker + "' not found (set --linker or CC)");
-  SmallVector<StringRef> args = {*program, object, runtime, "-lm", "-o",
-                                 output};
+  SmallVector<StringRef> args = {*program, object, runtime,
+                                 "-lm",    "-o",   output};
   std::string errorMessage;
   int rc = llvm::sys::ExecuteAndWait(*program, args, std::nullopt, {}, 0, 0,
                                      &errorMessage);
   if (rc != 0) {
     llvm::sys::fs::remove(output);
-    return fail("linking failed (" + linker + " exited with " +
-                Twine(rc) + ")" +
-                (errorMessage.empty() ? "" : ": " + errorMessage));
+    return fail("linking failed (" + linker + " exited with " + Twine(rc) +
+                ")" + (errorMessage.empty() ? "" : ": " + errorMessage));
   }
   return 0;
 }
@@ -194,8 +193,8 @@ int mlir::qc::compileModel(const DriverOptions &options, MLIRContext &ctx) {
   if (options.emit == EmitKind::LLVMDialect)
     return writeText([&](raw_ostream &os) { module->print(os); });
 
-  CPUTargetOptions targetOptions{options.triple, options.cpu,
-                                 options.features, options.optLevel};
+  CPUTargetOptions targetOptions{options.triple, options.cpu, options.features,
+                                 options.optLevel};
   std::string error;
   std::unique_ptr<llvm::TargetMachine> machine =
       createTargetMachine(targetOptions, error);

@@ -24,10 +24,9 @@ namespace mlir::qc {
 class NodeContext {
 public:
   NodeContext(const onnx::NodeProto &node, std::string name, Location loc,
-              OpBuilder &builder, llvm::StringMap<Value> &values,
-              int64_t opset)
-      : node(node), name(std::move(name)), loc(loc), b(builder),
-        values(values), opset(opset) {}
+              OpBuilder &builder, llvm::StringMap<Value> &values, int64_t opset)
+      : node(node), name(std::move(name)), loc(loc), b(builder), values(values),
+        opset(opset) {}
 
   const onnx::NodeProto &node;
   /// The node's name, or "<op_type>_<index>" for unnamed nodes.

@@ -170,8 +170,8 @@ Value mlir::qc::importTensor(OpBuilder &b, Location loc,
     return nullptr;
   }
   // Signless storage: ui8 data is kept in an i8 tensor's bytes.
-  Type storageType = elementType.isUnsignedInteger(8) ? b.getI8Type()
-                                                       : elementType;
+  Type storageType =
+      elementType.isUnsignedInteger(8) ? b.getI8Type() : elementType;
   auto type = RankedTensorType::get(shape, storageType);
   if (elementType.isInteger(1)) {
     SmallVector<bool> values(bytes.begin(), bytes.end());
@@ -244,9 +244,9 @@ GraphImporter::inputType(const onnx::ValueInfoProto &input) {
   if (pinned != options.inputShapes.end()) {
     const std::vector<int64_t> &pin = pinned->second;
     if (tensorType.has_shape() && int(pin.size()) != dims.size())
-      return emitError(loc) << "--input-shape for '" << name << "' has rank "
-                            << pin.size() << " but the model's input has rank "
-                            << dims.size();
+      return emitError(loc)
+             << "--input-shape for '" << name << "' has rank " << pin.size()
+             << " but the model's input has rank " << dims.size();
     for (auto [i, d] : llvm::enumerate(pin)) {
       if (tensorType.has_shape() && dims[i].has_dim_value() &&
           dims[i].dim_value() != d)
@@ -258,9 +258,9 @@ GraphImporter::inputType(const onnx::ValueInfoProto &input) {
     }
   } else {
     if (!tensorType.has_shape())
-      return emitError(loc) << "graph input '" << name
-                            << "' has no shape; pin it with --input-shape "
-                            << name << "=...";
+      return emitError(loc)
+             << "graph input '" << name
+             << "' has no shape; pin it with --input-shape " << name << "=...";
     for (auto [i, dim] : llvm::enumerate(dims)) {
       if (!dim.has_dim_value() || dim.dim_value() <= 0) {
         std::string symbol =
@@ -289,14 +289,24 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
   }
   const onnx::GraphProto &graph = model.graph();
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc());
-  (*module)->setAttr("qc.graph_name",
-                     b.getStringAttr(graph.name().empty() ? "model"
-                                                          : graph.name()));
+  (*module)->setAttr(
+      "qc.graph_name",
+      b.getStringAttr(graph.name().empty() ? "model" : graph.name()));
   (*module)->setAttr("qc.opset", b.getI64IntegerAttr(opset));
 
   llvm::StringMap<const onnx::TensorProto *> initializers;
   for (const auto &init : graph.initializer())
     initializers[init.name()] = &init;
+
+  for (const auto &pin : options.inputShapes)
+    if (StringRef name = pin.getKey();
+        llvm::none_of(graph.input(), [&](const onnx::ValueInfoProto &input) {
+          return input.name() == name && !initializers.count(name);
+        })) {
+      emitError(fileLoc()) << "--input-shape names '" << name
+                           << "', which is not a graph input";
+      return nullptr;
+    }
 
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
@@ -309,12 +319,6 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
     argTypes.push_back(*type);
     argNames.push_back(input.name());
   }
-  for (const auto &[name, shape] : options.inputShapes)
-    if (!llvm::is_contained(argNames, name.str())) {
-      emitError(fileLoc()) << "--input-shape names '" << name
-                           << "', which is not a graph input";
-      return nullptr;
-    }
 
   b.setInsertionPointToEnd(module->getBody());
   auto func = func::FuncOp::create(b, fileLoc(), "main_graph",
@@ -327,9 +331,8 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
   b.setInsertionPointToStart(entry);
 
   for (const auto &init : graph.initializer()) {
-    Value v = importTensor(b, NameLoc::get(b.getStringAttr(init.name()),
-                                           fileLoc()),
-                           init);
+    Value v = importTensor(
+        b, NameLoc::get(b.getStringAttr(init.name()), fileLoc()), init);
     if (!v)
       return nullptr;
     if (!values.count(init.name()))
@@ -394,8 +397,7 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
   return module;
 }
 
-OwningOpRef<ModuleOp> mlir::qc::importONNXFile(StringRef path,
-                                               MLIRContext *ctx,
+OwningOpRef<ModuleOp> mlir::qc::importONNXFile(StringRef path, MLIRContext *ctx,
                                                const ImportOptions &options) {
   Location loc = FileLineColLoc::get(ctx, path, 0, 0);
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
@@ -408,11 +410,9 @@ OwningOpRef<ModuleOp> mlir::qc::importONNXFile(StringRef path,
   StringRef ext = llvm::sys::path::extension(path);
   try {
     if (ext == ".onnxtxt" || ext == ".txt") {
-      auto status =
-          onnx::OnnxParser::Parse(model, (*buffer)->getBufferStart());
+      auto status = onnx::OnnxParser::Parse(model, (*buffer)->getBufferStart());
       if (!status.IsOK()) {
-        emitError(loc) << "invalid ONNX text syntax: "
-                       << status.ErrorMessage();
+        emitError(loc) << "invalid ONNX text syntax: " << status.ErrorMessage();
         return nullptr;
       }
     } else if ((*buffer)->getBufferSize() > size_t(INT32_MAX) ||

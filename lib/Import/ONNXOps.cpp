@@ -70,34 +70,32 @@ LogicalResult requireF32(NodeContext &nc) {
 // Element-wise
 //===----------------------------------------------------------------------===//
 
-template <typename BodyFn>
-LogicalResult unary(NodeContext &nc, BodyFn body) {
+template <typename BodyFn> LogicalResult unary(NodeContext &nc, BodyFn body) {
   if (failed(requireF32(nc)))
     return failure();
-  Value out = buildElementwise(
-      nc.b, nc.loc, nc.input(0), nc.inputType(0),
-      [&](OpBuilder &b, Location loc, ValueRange args) {
-        return body(b, loc, args[0]);
-      });
+  Value out =
+      buildElementwise(nc.b, nc.loc, nc.input(0), nc.inputType(0),
+                       [&](OpBuilder &b, Location loc, ValueRange args) {
+                         return body(b, loc, args[0]);
+                       });
   nc.setOutput(0, out);
   return success();
 }
 
-template <typename BodyFn>
-LogicalResult binary(NodeContext &nc, BodyFn body) {
+template <typename BodyFn> LogicalResult binary(NodeContext &nc, BodyFn body) {
   if (failed(requireF32(nc)))
     return failure();
-  auto shape = broadcastShapes(nc.inputType(0).getShape(),
-                               nc.inputType(1).getShape());
+  auto shape =
+      broadcastShapes(nc.inputType(0).getShape(), nc.inputType(1).getShape());
   if (failed(shape))
     return nc.error() << "shapes " << nc.inputType(0) << " and "
                       << nc.inputType(1) << " do not broadcast";
   auto type = RankedTensorType::get(*shape, nc.b.getF32Type());
-  Value out = buildElementwise(
-      nc.b, nc.loc, ValueRange{nc.input(0), nc.input(1)}, type,
-      [&](OpBuilder &b, Location loc, ValueRange args) {
-        return body(b, loc, args[0], args[1]);
-      });
+  Value out =
+      buildElementwise(nc.b, nc.loc, ValueRange{nc.input(0), nc.input(1)}, type,
+                       [&](OpBuilder &b, Location loc, ValueRange args) {
+                         return body(b, loc, args[0], args[1]);
+                       });
   nc.setOutput(0, out);
   return success();
 }
@@ -117,15 +115,13 @@ LogicalResult importSigmoid(NodeContext &nc) {
   });
 }
 
-template <typename MathOp>
-LogicalResult importUnaryMath(NodeContext &nc) {
+template <typename MathOp> LogicalResult importUnaryMath(NodeContext &nc) {
   return unary(nc, [](OpBuilder &b, Location loc, Value x) -> Value {
     return MathOp::create(b, loc, x);
   });
 }
 
-template <typename ArithOp>
-LogicalResult importBinaryArith(NodeContext &nc) {
+template <typename ArithOp> LogicalResult importBinaryArith(NodeContext &nc) {
   return binary(nc, [](OpBuilder &b, Location loc, Value x, Value y) -> Value {
     return ArithOp::create(b, loc, x, y);
   });
@@ -135,9 +131,10 @@ LogicalResult importIdentity(NodeContext &nc) {
   nc.setOutput(0, nc.input(0));
   // Dropout's optional mask output is all true in inference.
   if (nc.node.output_size() > 1 && !nc.node.output(1).empty()) {
-    auto maskType = RankedTensorType::get(nc.inputType(0).getShape(),
-                                          nc.b.getI1Type());
-    nc.setOutput(1, buildFilled(nc.b, nc.loc, maskType, nc.b.getBoolAttr(true)));
+    auto maskType =
+        RankedTensorType::get(nc.inputType(0).getShape(), nc.b.getI1Type());
+    nc.setOutput(1,
+                 buildFilled(nc.b, nc.loc, maskType, nc.b.getBoolAttr(true)));
   }
   return success();
 }
@@ -198,8 +195,8 @@ LogicalResult importReshape(NodeContext &nc) {
     known *= shape[inferred];
   }
   if (known != numel)
-    return nc.error() << "cannot reshape " << nc.inputType(0) << " ("
-                      << numel << " elements) to " << known << " elements";
+    return nc.error() << "cannot reshape " << nc.inputType(0) << " (" << numel
+                      << " elements) to " << known << " elements";
   nc.setOutput(0, reshapeTo(nc.b, nc.loc, nc.input(0), shape));
   return success();
 }
@@ -222,8 +219,8 @@ LogicalResult importConstant(NodeContext &nc) {
 
 /// Constant float weight laid out [rows, cols] as [cols, rows] (or as is),
 /// scaled by `alpha`.
-FailureOr<Value> weightConstant(NodeContext &nc, unsigned input,
-                                bool transpose, float alpha) {
+FailureOr<Value> weightConstant(NodeContext &nc, unsigned input, bool transpose,
+                                float alpha) {
   FailureOr<std::vector<float>> data = readF32Constant(nc.input(input));
   if (failed(data))
     return failure();
@@ -234,8 +231,8 @@ FailureOr<Value> weightConstant(NodeContext &nc, unsigned input,
     for (int64_t c = 0; c < cols; ++c)
       out[transpose ? c * rows + r : r * cols + c] =
           alpha * (*data)[r * cols + c];
-  SmallVector<int64_t> outShape =
-      transpose ? SmallVector<int64_t>{cols, rows} : SmallVector<int64_t>{rows, cols};
+  SmallVector<int64_t> outShape = transpose ? SmallVector<int64_t>{cols, rows}
+                                            : SmallVector<int64_t>{rows, cols};
   auto type = RankedTensorType::get(outShape, nc.b.getF32Type());
   std::string name = nc.node.input(input);
   return createConstant(
@@ -270,9 +267,8 @@ LogicalResult importGemm(NodeContext &nc) {
   int64_t k = nc.inputType(0).getDimSize(1);
   int64_t n = getWeightShape(weight->getType())[0];
   if (getWeightShape(weight->getType())[1] != k)
-    return nc.error() << "A " << nc.inputType(0) << " and B "
-                      << nc.inputType(1) << " disagree on K (transB="
-                      << transB << ")";
+    return nc.error() << "A " << nc.inputType(0) << " and B " << nc.inputType(1)
+                      << " disagree on K (transB=" << transB << ")";
   Value bias;
   Value c = nc.hasInput(2) ? nc.input(2) : Value();
   if (c) {
@@ -280,7 +276,10 @@ LogicalResult importGemm(NodeContext &nc) {
     bool vectorBias = (cs.size() == 1 && cs[0] == n) ||
                       (cs.size() == 2 && cs[0] == 1 && cs[1] == n);
     FailureOr<std::vector<float>> cData = readF32Constant(c);
-    if (vectorBias && succeeded(cData)) {
+    if (vectorBias && cs.size() == 1 && beta == 1.0f) {
+      bias = c;
+      c = nullptr;
+    } else if (vectorBias && succeeded(cData)) {
       for (float &v : *cData)
         v *= beta;
       bias = createConstant(
@@ -297,15 +296,15 @@ LogicalResult importGemm(NodeContext &nc) {
     // General C: y + beta * C with broadcasting.
     auto yType = cast<RankedTensorType>(y.getType());
     if (failed(broadcastShapes(yType.getShape(), nc.inputType(2).getShape())))
-      return nc.error() << "C " << nc.inputType(2)
-                        << " does not broadcast to " << yType;
-    y = buildElementwise(nc.b, nc.loc, ValueRange{y, c}, yType,
-                         [&](OpBuilder &b, Location loc, ValueRange args) {
-                           Value scaled = arith::MulFOp::create(
-                               b, loc, args[1], f32Constant(b, loc, beta));
-                           return Value(
-                               arith::AddFOp::create(b, loc, args[0], scaled));
-                         });
+      return nc.error() << "C " << nc.inputType(2) << " does not broadcast to "
+                        << yType;
+    y = buildElementwise(
+        nc.b, nc.loc, ValueRange{y, c}, yType,
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value scaled =
+              arith::MulFOp::create(b, loc, args[1], f32Constant(b, loc, beta));
+          return Value(arith::AddFOp::create(b, loc, args[0], scaled));
+        });
   }
   nc.setOutput(0, y);
   return success();
@@ -321,8 +320,8 @@ LogicalResult importMatMul(NodeContext &nc) {
   if (failed(weight))
     return nc.error() << "a non-constant B is not supported yet";
   if (nc.inputType(0).getShape().back() != nc.inputType(1).getDimSize(0))
-    return nc.error() << "A " << nc.inputType(0) << " and B "
-                      << nc.inputType(1) << " disagree on K";
+    return nc.error() << "A " << nc.inputType(0) << " and B " << nc.inputType(1)
+                      << " disagree on K";
   nc.setOutput(0, buildLinear(nc, nc.input(0), *weight, nullptr));
   return success();
 }
@@ -366,9 +365,8 @@ LogicalResult importConv(NodeContext &nc) {
     return nc.error() << error;
   Value bias = nc.hasInput(2) ? nc.input(2) : Value();
   auto type = RankedTensorType::get(*shape, nc.b.getF32Type());
-  nc.setOutput(0, Conv2DOp::create(nc.b, nc.loc, type, nc.input(0),
-                                   nc.input(1), bias,
-                                   nc.b.getDenseI64ArrayAttr(strides),
+  nc.setOutput(0, Conv2DOp::create(nc.b, nc.loc, type, nc.input(0), nc.input(1),
+                                   bias, nc.b.getDenseI64ArrayAttr(strides),
                                    nc.b.getDenseI64ArrayAttr(pads),
                                    nc.b.getDenseI64ArrayAttr(dilations),
                                    nc.b.getI64IntegerAttr(group)));
@@ -389,11 +387,13 @@ OpHandler mlir::qc::lookupOpHandler(StringRef opType) {
       .Case("Exp", importUnaryMath<math::ExpOp>)
       .Case("Sqrt", importUnaryMath<math::SqrtOp>)
       .Case("Abs", importUnaryMath<math::AbsFOp>)
-      .Case("Neg", [](NodeContext &nc) {
-        return unary(nc, [](OpBuilder &b, Location loc, Value x) -> Value {
-          return arith::NegFOp::create(b, loc, x);
-        });
-      })
+      .Case("Neg",
+            [](NodeContext &nc) {
+              return unary(nc,
+                           [](OpBuilder &b, Location loc, Value x) -> Value {
+                             return arith::NegFOp::create(b, loc, x);
+                           });
+            })
       .Case("Identity", importIdentity)
       .Case("Dropout", importIdentity)
       .Case("Flatten", importFlatten)

@@ -8,7 +8,7 @@
 using namespace mlir;
 
 FailureOr<SmallVector<int64_t>> mlir::qc::broadcastShapes(ArrayRef<int64_t> a,
-                                                         ArrayRef<int64_t> b) {
+                                                          ArrayRef<int64_t> b) {
   size_t rank = std::max(a.size(), b.size());
   SmallVector<int64_t> result(rank);
   for (size_t i = 0; i < rank; ++i) {
@@ -32,8 +32,8 @@ Value mlir::qc::buildElementwise(OpBuilder &b, Location loc, ValueRange inputs,
     unsigned offset = rank - type.getRank();
     SmallVector<AffineExpr> exprs;
     for (unsigned i = 0; i < type.getRank(); ++i) {
-      bool stretched = type.getDimSize(i) == 1 &&
-                       resultType.getDimSize(offset + i) != 1;
+      bool stretched =
+          type.getDimSize(i) == 1 && resultType.getDimSize(offset + i) != 1;
       exprs.push_back(stretched ? getAffineConstantExpr(0, ctx)
                                 : getAffineDimExpr(offset + i, ctx));
     }
@@ -61,8 +61,7 @@ Value mlir::qc::buildFilled(OpBuilder &b, Location loc,
   return linalg::FillOp::create(b, loc, scalar, init).getResult(0);
 }
 
-Value mlir::qc::buildBroadcastAlongDim(OpBuilder &b, Location loc,
-                                       Value vector,
+Value mlir::qc::buildBroadcastAlongDim(OpBuilder &b, Location loc, Value vector,
                                        RankedTensorType resultType,
                                        unsigned dim) {
   MLIRContext *ctx = b.getContext();

@@ -47,9 +47,8 @@ GroupParams mlir::qc::findGroupParams(const float *values, int64_t count,
   float scale = roundToScaleType((hi - lo) / maxCode, spec.scaleType);
   // A scale that underflows the scale type would divide by zero below.
   if (!(scale > 0.0f))
-    scale = roundToScaleType(spec.scaleType == ScaleType::F16 ? 6.0e-8f
-                                                              : 1.0e-30f,
-                             spec.scaleType);
+    scale = roundToScaleType(
+        spec.scaleType == ScaleType::F16 ? 6.0e-8f : 1.0e-30f, spec.scaleType);
   float zero = spec.symmetric ? float(1u << (spec.bits - 1))
                               : std::nearbyint(-lo / scale);
   zero = std::clamp(zero, 0.0f, maxCode);

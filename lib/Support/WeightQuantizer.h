@@ -56,8 +56,8 @@ inline float dequantizeValue(uint8_t code, GroupParams params) {
 
 /// Result of quantizing a [rows, rowLength] matrix.
 struct QuantizedMatrix {
-  std::vector<uint8_t> codes;     ///< rows * rowLength, one code per value.
-  std::vector<float> scales;      ///< rows * numGroups.
+  std::vector<uint8_t> codes;      ///< rows * rowLength, one code per value.
+  std::vector<float> scales;       ///< rows * numGroups.
   std::vector<uint8_t> zeroPoints; ///< rows * numGroups.
 };
 

@@ -129,11 +129,10 @@ LogicalResult lowerLinear(LinearOp op, RewriterBase &rewriter) {
                 RankedTensorType::get({2}, rewriter.getI64Type()),
                 ArrayRef<int64_t>{m, k})));
   auto flatResult = RankedTensorType::get({m, n}, f32);
-  Value init = op.getBias() ? buildBroadcastAlongDim(rewriter, loc,
-                                                     op.getBias(), flatResult,
-                                                     1)
-                            : buildFilled(rewriter, loc, flatResult,
-                                          rewriter.getF32FloatAttr(0));
+  Value init =
+      op.getBias()
+          ? buildBroadcastAlongDim(rewriter, loc, op.getBias(), flatResult, 1)
+          : buildFilled(rewriter, loc, flatResult, rewriter.getF32FloatAttr(0));
 
   AffineExpr dm = getAffineDimExpr(0, ctx), dn = getAffineDimExpr(1, ctx),
              dk = getAffineDimExpr(2, ctx);
@@ -146,19 +145,18 @@ LogicalResult lowerLinear(LinearOp op, RewriterBase &rewriter) {
   SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {dm, dk}, ctx)};
   maps.append(access->maps);
   maps.push_back(AffineMap::get(3, 0, {dm, dn}, ctx));
-  SmallVector<utils::IteratorType> iterators = {
-      utils::IteratorType::parallel, utils::IteratorType::parallel,
-      utils::IteratorType::reduction};
+  SmallVector<utils::IteratorType> iterators = {utils::IteratorType::parallel,
+                                                utils::IteratorType::parallel,
+                                                utils::IteratorType::reduction};
   auto generic = linalg::GenericOp::create(
       rewriter, loc, TypeRange{flatResult}, inputs, ValueRange{init}, maps,
       iterators, [&](OpBuilder &b, Location l, ValueRange args) {
         Value kIndex = linalg::IndexOp::create(b, l, 2);
-        Value w = access->load(b, l, args.slice(1, access->inputs.size()),
-                               kIndex);
+        Value w =
+            access->load(b, l, args.slice(1, access->inputs.size()), kIndex);
         Value prod = arith::MulFOp::create(b, l, args[0], w);
-        linalg::YieldOp::create(b, l,
-                                Value(arith::AddFOp::create(b, l, args.back(),
-                                                            prod)));
+        linalg::YieldOp::create(
+            b, l, Value(arith::AddFOp::create(b, l, args.back(), prod)));
       });
   Value result = generic.getResult(0);
   if (resultType.getRank() != 2) {
@@ -193,25 +191,22 @@ LogicalResult lowerConv2D(Conv2DOp op, RewriterBase &rewriter) {
     SmallVector<int64_t> padded(inType.getShape());
     padded[2] += pads[0] + pads[2];
     padded[3] += pads[1] + pads[3];
-    SmallVector<OpFoldResult> low = {rewriter.getIndexAttr(0),
-                                     rewriter.getIndexAttr(0),
-                                     rewriter.getIndexAttr(pads[0]),
-                                     rewriter.getIndexAttr(pads[1])};
-    SmallVector<OpFoldResult> high = {rewriter.getIndexAttr(0),
-                                      rewriter.getIndexAttr(0),
-                                      rewriter.getIndexAttr(pads[2]),
-                                      rewriter.getIndexAttr(pads[3])};
-    Value zero = arith::ConstantOp::create(rewriter, loc,
-                                           rewriter.getF32FloatAttr(0));
-    input = tensor::PadOp::create(rewriter, loc,
-                                  RankedTensorType::get(padded, f32), input,
-                                  low, high, zero);
+    SmallVector<OpFoldResult> low = {
+        rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+        rewriter.getIndexAttr(pads[0]), rewriter.getIndexAttr(pads[1])};
+    SmallVector<OpFoldResult> high = {
+        rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+        rewriter.getIndexAttr(pads[2]), rewriter.getIndexAttr(pads[3])};
+    Value zero =
+        arith::ConstantOp::create(rewriter, loc, rewriter.getF32FloatAttr(0));
+    input =
+        tensor::PadOp::create(rewriter, loc, RankedTensorType::get(padded, f32),
+                              input, low, high, zero);
   }
-  Value init = op.getBias() ? buildBroadcastAlongDim(rewriter, loc,
-                                                     op.getBias(), resultType,
-                                                     1)
-                            : buildFilled(rewriter, loc, resultType,
-                                          rewriter.getF32FloatAttr(0));
+  Value init =
+      op.getBias()
+          ? buildBroadcastAlongDim(rewriter, loc, op.getBias(), resultType, 1)
+          : buildFilled(rewriter, loc, resultType, rewriter.getF32FloatAttr(0));
 
   // Loop dims: (n, o, oh, ow, c, kh, kw).
   SmallVector<AffineExpr> d;
@@ -222,11 +217,11 @@ LogicalResult lowerConv2D(Conv2DOp op, RewriterBase &rewriter) {
   AffineExpr channel =
       group == 1 ? d[4]
                  : d[1].floorDiv(filtersPerGroup) * channelsPerGroup + d[4];
-  AffineMap inputMap = AffineMap::get(
-      7, 0,
-      {d[0], channel, d[2] * strides[0] + d[5] * dilations[0],
-       d[3] * strides[1] + d[6] * dilations[1]},
-      ctx);
+  AffineMap inputMap =
+      AffineMap::get(7, 0,
+                     {d[0], channel, d[2] * strides[0] + d[5] * dilations[0],
+                      d[3] * strides[1] + d[6] * dilations[1]},
+                     ctx);
   AffineExpr kFlat = (d[4] * w[2] + d[5]) * w[3] + d[6];
   FailureOr<WeightAccess> access = buildWeightAccess(
       op, op.getWeight(), 7, d[1], {d[1], d[4], d[5], d[6]}, kFlat);
@@ -239,8 +234,8 @@ LogicalResult lowerConv2D(Conv2DOp op, RewriterBase &rewriter) {
   if (access->qtype) {
     // Packed weights index (c, kh, kw) only through the flattened row, so a
     // window operand (as in linalg's pooling ops) gives the loops their range.
-    inputs.push_back(tensor::EmptyOp::create(
-        rewriter, loc, {w[1], w[2], w[3]}, rewriter.getI8Type()));
+    inputs.push_back(tensor::EmptyOp::create(rewriter, loc, {w[1], w[2], w[3]},
+                                             rewriter.getI8Type()));
     maps.push_back(AffineMap::get(7, 0, {d[4], d[5], d[6]}, ctx));
   }
   maps.push_back(AffineMap::get(7, 0, {d[0], d[1], d[2], d[3]}, ctx));
@@ -263,26 +258,24 @@ LogicalResult lowerConv2D(Conv2DOp op, RewriterBase &rewriter) {
           k = arith::AddIOp::create(
               b, l, arith::MulIOp::create(b, l, ck, c(kw)), idx(6));
         }
-        Value wv =
-            access->load(b, l, args.slice(1, access->inputs.size()), k);
+        Value wv = access->load(b, l, args.slice(1, access->inputs.size()), k);
         Value prod = arith::MulFOp::create(b, l, args[0], wv);
-        linalg::YieldOp::create(b, l,
-                                Value(arith::AddFOp::create(b, l, args.back(),
-                                                            prod)));
+        linalg::YieldOp::create(
+            b, l, Value(arith::AddFOp::create(b, l, args.back(), prod)));
       });
   rewriter.replaceOp(op, generic.getResult(0));
   return success();
 }
 
-struct QCToLinalgPass final : mlir::qc::impl::QCToLinalgPassBase<QCToLinalgPass> {
+struct QCToLinalgPass final
+    : mlir::qc::impl::QCToLinalgPassBase<QCToLinalgPass> {
   using Base::Base;
 
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     SmallVector<Operation *> layers;
-    getOperation().walk([&](QuantizableLayer layer) {
-      layers.push_back(layer);
-    });
+    getOperation().walk(
+        [&](QuantizableLayer layer) { layers.push_back(layer); });
     for (Operation *layer : layers) {
       LogicalResult result =
           TypeSwitch<Operation *, LogicalResult>(layer)

@@ -87,7 +87,8 @@ struct RTNPass final : mlir::qc::impl::RTNPassBase<RTNPass> {
       return signalPassFailure();
     }
     if (groupSize < 0) {
-      func.emitError("qc-rtn: group-size must be >= 0, got ") << int64_t(groupSize);
+      func.emitError("qc-rtn: group-size must be >= 0, got ")
+          << int64_t(groupSize);
       return signalPassFailure();
     }
     auto scale = parseScaleType(ctx, scaleType);
@@ -106,7 +107,8 @@ struct RTNPass final : mlir::qc::impl::RTNPassBase<RTNPass> {
 
     WalkResult result = func.walk([&](QuantizableLayer layer) {
       OpOperand &weightOperand = layer.getWeightOperand();
-      auto weightType = dyn_cast<RankedTensorType>(weightOperand.get().getType());
+      auto weightType =
+          dyn_cast<RankedTensorType>(weightOperand.get().getType());
       if (!weightType)
         return WalkResult::advance(); // Already quantized.
       std::string name = getLayerName(layer->getLoc());
@@ -163,11 +165,10 @@ struct RTNPass final : mlir::qc::impl::RTNPassBase<RTNPass> {
           ArrayRef<char>(reinterpret_cast<const char *>(q.zeroPoints.data()),
                          q.zeroPoints.size()),
           prefix + ".zero_points");
-    auto qweight = QuantizedWeightOp::create(b, loc, qtype, packedValue,
-                                             scales, zeroPoints);
-    qweight->setAttr("qc.rel_error",
-                     b.getF32FloatAttr(
-                         relativeError(weights, q, rowLength, spec)));
+    auto qweight = QuantizedWeightOp::create(b, loc, qtype, packedValue, scales,
+                                             zeroPoints);
+    qweight->setAttr("qc.rel_error", b.getF32FloatAttr(relativeError(
+                                         weights, q, rowLength, spec)));
 
     Value old = weightOperand.get();
     weightOperand.set(qweight);

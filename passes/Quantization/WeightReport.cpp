@@ -23,7 +23,8 @@ using namespace mlir::qc;
 
 namespace {
 
-struct WeightReportPass final : mlir::qc::impl::WeightReportPassBase<WeightReportPass> {
+struct WeightReportPass final
+    : mlir::qc::impl::WeightReportPassBase<WeightReportPass> {
   using Base::Base;
 
   void runOnOperation() override {
@@ -35,10 +36,9 @@ struct WeightReportPass final : mlir::qc::impl::WeightReportPassBase<WeightRepor
       int64_t numel = 1;
       for (int64_t d : shape)
         numel *= d;
-      llvm::json::Object entry{
-          {"name", getLayerName(layer->getLoc())},
-          {"op", layer->getName().getStringRef()},
-          {"shape", llvm::json::Array(shape)}};
+      llvm::json::Object entry{{"name", getLayerName(layer->getLoc())},
+                               {"op", layer->getName().getStringRef()},
+                               {"shape", llvm::json::Array(shape)}};
       int64_t bytes = numel * 4;
       if (auto q = dyn_cast<QWeightType>(type)) {
         LayoutAttr layout = q.getLayout();

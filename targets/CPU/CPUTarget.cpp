@@ -36,7 +36,8 @@ std::string mlir::qc::getCPULoweringPipeline() {
          "linalg-fuse-elementwise-ops),"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
-         "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
+         "buffer-results-to-out-params{hoist-static-allocs "
+         "modify-public-functions},"
          "buffer-deallocation-pipeline, func.func(qc-memref-copy-to-linalg),"
          "convert-linalg-to-loops, lower-affine, convert-scf-to-cf,"
          "expand-strided-metadata, lower-affine,"
@@ -58,8 +59,8 @@ LogicalResult mlir::qc::lowerToLLVMDialect(ModuleOp module) {
       func.removeArgAttr(i, kTensorNameAttr);
     }
     for (unsigned i = 0; i < func.getNumResults(); ++i)
-      func.removeResultAttr(i, StringAttr::get(func.getContext(),
-                                               kTensorNameAttr));
+      func.removeResultAttr(
+          i, StringAttr::get(func.getContext(), kTensorNameAttr));
   });
   PassManager pm(module.getContext());
   if (failed(parsePassPipeline(getCPULoweringPipeline(), pm, llvm::errs())))

@@ -67,15 +67,15 @@ createTargetMachine(const CPUTargetOptions &options, std::string &error);
 
 /// Translates an LLVM-dialect module to LLVM IR, adds the runtime interface
 /// for `signature`, and optimizes it for `machine`.
-std::unique_ptr<llvm::Module>
-translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
-                  const ModelSignature &signature,
-                  llvm::TargetMachine &machine, unsigned optLevel);
+std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module,
+                                                llvm::LLVMContext &context,
+                                                const ModelSignature &signature,
+                                                llvm::TargetMachine &machine,
+                                                unsigned optLevel);
 
 /// Writes `module` as an object file.
-LogicalResult emitObjectFile(llvm::Module &module,
-                             llvm::TargetMachine &machine, StringRef path,
-                             std::string &error);
+LogicalResult emitObjectFile(llvm::Module &module, llvm::TargetMachine &machine,
+                             StringRef path, std::string &error);
 
 /// Adds qc_model and qc_model_run (see qc_model.h) to `module`, calling
 /// `entry` with inputs then outputs as bare pointers.

@@ -39,25 +39,22 @@ static std::optional<int32_t> getDType(Type type) {
   return std::nullopt;
 }
 
-static FailureOr<TensorSignature> getTensorSignature(func::FuncOp func,
-                                                     Type type,
-                                                     DictionaryAttr attrs,
-                                                     StringRef kind,
-                                                     unsigned index) {
+static FailureOr<TensorSignature>
+getTensorSignature(func::FuncOp func, Type type, DictionaryAttr attrs,
+                   StringRef kind, unsigned index) {
   TensorSignature sig;
   auto nameAttr = attrs ? attrs.getAs<StringAttr>(kTensorNameAttr) : nullptr;
   sig.name = nameAttr ? nameAttr.str() : (kind + Twine(index)).str();
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || !tensor.hasStaticShape())
-    return func.emitError() << kind << " '" << sig.name << "' has type "
-                            << type
+    return func.emitError() << kind << " '" << sig.name << "' has type " << type
                             << "; compiled models need static shapes (pin "
                                "symbolic dimensions with --input-shape)";
   std::optional<int32_t> dtype = getDType(tensor.getElementType());
   if (!dtype)
-    return func.emitError() << kind << " '" << sig.name
-                            << "' has unsupported element type "
-                            << tensor.getElementType();
+    return func.emitError()
+           << kind << " '" << sig.name << "' has unsupported element type "
+           << tensor.getElementType();
   sig.dtype = *dtype;
   sig.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
   return sig;
@@ -66,8 +63,7 @@ static FailureOr<TensorSignature> getTensorSignature(func::FuncOp func,
 FailureOr<ModelSignature> mlir::qc::getModelSignature(ModuleOp module) {
   auto func = module.lookupSymbol<func::FuncOp>(kEntryFunction);
   if (!func)
-    return module.emitError() << "no entry function '" << kEntryFunction
-                              << "'";
+    return module.emitError() << "no entry function '" << kEntryFunction << "'";
   ModelSignature sig;
   if (auto name = module->getAttrOfType<StringAttr>("qc.graph_name"))
     sig.name = name.str();
@@ -99,9 +95,9 @@ void mlir::qc::addModelInterface(llvm::Module &module, llvm::Function *entry,
   llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
 
   auto privateConstant = [&](llvm::Constant *init, const llvm::Twine &name) {
-    return new llvm::GlobalVariable(module, init->getType(), /*isConstant=*/true,
-                                    llvm::GlobalValue::PrivateLinkage, init,
-                                    name);
+    return new llvm::GlobalVariable(
+        module, init->getType(), /*isConstant=*/true,
+        llvm::GlobalValue::PrivateLinkage, init, name);
   };
   auto cString = [&](StringRef s, const llvm::Twine &name) {
     return privateConstant(llvm::ConstantDataArray::getString(ctx, s), name);
@@ -117,9 +113,9 @@ void mlir::qc::addModelInterface(llvm::Module &module, llvm::Function *entry,
       for (int64_t d : t.shape)
         dims.push_back(llvm::ConstantInt::get(i64, d));
       auto *shapeType = llvm::ArrayType::get(i64, dims.size());
-      llvm::Constant *shape = privateConstant(
-          llvm::ConstantArray::get(shapeType, dims),
-          "qc." + kind + llvm::Twine(i) + ".shape");
+      llvm::Constant *shape =
+          privateConstant(llvm::ConstantArray::get(shapeType, dims),
+                          "qc." + kind + llvm::Twine(i) + ".shape");
       descs.push_back(llvm::ConstantStruct::get(
           descType, {cString(t.name, "qc." + kind + llvm::Twine(i) + ".name"),
                      llvm::ConstantInt::get(i32, t.dtype),
@@ -134,12 +130,11 @@ void mlir::qc::addModelInterface(llvm::Module &module, llvm::Function *entry,
   //   num_outputs; const qc_tensor_desc *inputs, *outputs; }
   auto *modelType = llvm::StructType::get(ctx, {ptr, i32, i32, ptr, ptr});
   auto *model = llvm::ConstantStruct::get(
-      modelType,
-      {cString(signature.name, "qc.model.name"),
-       llvm::ConstantInt::get(i32, signature.inputs.size()),
-       llvm::ConstantInt::get(i32, signature.outputs.size()),
-       descArray(signature.inputs, "input"),
-       descArray(signature.outputs, "output")});
+      modelType, {cString(signature.name, "qc.model.name"),
+                  llvm::ConstantInt::get(i32, signature.inputs.size()),
+                  llvm::ConstantInt::get(i32, signature.outputs.size()),
+                  descArray(signature.inputs, "input"),
+                  descArray(signature.outputs, "output")});
   new llvm::GlobalVariable(module, modelType, /*isConstant=*/true,
                            llvm::GlobalValue::ExternalLinkage, model,
                            "qc_model");
@@ -147,8 +142,8 @@ void mlir::qc::addModelInterface(llvm::Module &module, llvm::Function *entry,
   // void qc_model_run(void **buffers): entry(buffers[0], buffers[1], ...).
   auto *runType =
       llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
-  auto *run = llvm::Function::Create(runType, llvm::GlobalValue::ExternalLinkage,
-                                     "qc_model_run", module);
+  auto *run = llvm::Function::Create(
+      runType, llvm::GlobalValue::ExternalLinkage, "qc_model_run", module);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", run));
   std::vector<llvm::Value *> args;
   for (unsigned i = 0; i < entry->arg_size(); ++i) {

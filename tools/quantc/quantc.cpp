@@ -31,7 +31,8 @@ static cl::list<std::string>
                 cl::value_desc("NAME=DIMS"), cl::cat(category));
 
 static cl::opt<QuantMethod> quant(
-    "quant", cl::desc("Weight quantization method"), cl::init(QuantMethod::None),
+    "quant", cl::desc("Weight quantization method"),
+    cl::init(QuantMethod::None),
     cl::values(clEnumValN(QuantMethod::None, "none", "keep float weights"),
                clEnumValN(QuantMethod::RTN, "rtn", "round to nearest")),
     cl::cat(category));
@@ -77,9 +78,9 @@ static cl::opt<std::string> features("mattr",
                                      cl::cat(category));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::init(3), cl::Prefix, cl::cat(category));
-static cl::opt<std::string>
-    runtimeLibrary("runtime-lib", cl::desc("Path of libqc_runtime.a"),
-                   cl::cat(category));
+static cl::opt<std::string> runtimeLibrary("runtime-lib",
+                                           cl::desc("Path of libqc_runtime.a"),
+                                           cl::cat(category));
 static cl::opt<std::string>
     linker("linker", cl::desc("C compiler used to link (default: $CC or cc)"),
            cl::cat(category));

@@ -34,9 +34,9 @@ ArrayRef<int64_t> getWeightShape(Type weightType);
 
 /// Result shape of qc.linear for `input` and a weight of `weightShape`, or
 /// failure (with `error` set) when they disagree.
-FailureOr<SmallVector<int64_t>>
-inferLinearShape(ArrayRef<int64_t> input, ArrayRef<int64_t> weightShape,
-                 std::string &error);
+FailureOr<SmallVector<int64_t>> inferLinearShape(ArrayRef<int64_t> input,
+                                                 ArrayRef<int64_t> weightShape,
+                                                 std::string &error);
 
 /// Result shape of qc.conv2d (NCHW input, OIHW weight), or failure with
 /// `error` set.

@@ -41,9 +41,9 @@ void QCDialect::initialize() {
 // LayoutAttr
 //===----------------------------------------------------------------------===//
 
-LogicalResult
-LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError, unsigned bits,
-                   int64_t groupSize, bool symmetric, Type scaleType) {
+LogicalResult LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 unsigned bits, int64_t groupSize,
+                                 bool symmetric, Type scaleType) {
   if (bits < 2 || bits > 8)
     return emitError() << "bits must be in [2, 8], got " << bits;
   if (groupSize < 0)

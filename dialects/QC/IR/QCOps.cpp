@@ -57,10 +57,11 @@ mlir::qc::inferLinearShape(ArrayRef<int64_t> input,
   return result;
 }
 
-FailureOr<SmallVector<int64_t>> mlir::qc::inferConv2DShape(
-    ArrayRef<int64_t> input, ArrayRef<int64_t> w, ArrayRef<int64_t> strides,
-    ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations, int64_t group,
-    std::string &error) {
+FailureOr<SmallVector<int64_t>>
+mlir::qc::inferConv2DShape(ArrayRef<int64_t> input, ArrayRef<int64_t> w,
+                           ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                           ArrayRef<int64_t> dilations, int64_t group,
+                           std::string &error) {
   if (input.size() != 4 || w.size() != 4) {
     error = llvm::formatv("expected 4-D input (NCHW) and weight (OIHW), got "
                           "{0} and {1}",
@@ -138,15 +139,13 @@ LogicalResult QuantizedWeightOp::verify() {
     return emitOpError("asymmetric layout requires zero points");
   if (getZeroPoints() && getZeroPoints().getType() != type.getZeroPointsType())
     return emitOpError("zero points must be ")
-           << type.getZeroPointsType() << ", got "
-           << getZeroPoints().getType();
+           << type.getZeroPointsType() << ", got " << getZeroPoints().getType();
   return success();
 }
 
 //===----------------------------------------------------------------------===//
 // LinearOp
 //===----------------------------------------------------------------------===//
-
 
 LogicalResult LinearOp::verify() {
   ArrayRef<int64_t> weightShape = getWeightShape(getWeight().getType());
@@ -162,7 +161,6 @@ LogicalResult LinearOp::verify() {
 //===----------------------------------------------------------------------===//
 // Conv2DOp
 //===----------------------------------------------------------------------===//
-
 
 LogicalResult Conv2DOp::verify() {
   ArrayRef<int64_t> weightShape = getWeightShape(getWeight().getType());
