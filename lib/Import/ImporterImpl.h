@@ -24,9 +24,10 @@ namespace mlir::qc {
 class NodeContext {
 public:
   NodeContext(const onnx::NodeProto &node, std::string name, Location loc,
-              OpBuilder &builder, llvm::StringMap<Value> &values, int64_t opset)
+              OpBuilder &builder, llvm::StringMap<Value> &values,
+              const llvm::StringMap<unsigned> &uses, int64_t opset)
       : node(node), name(std::move(name)), loc(loc), b(builder), values(values),
-        opset(opset) {}
+        uses(uses), opset(opset) {}
 
   const onnx::NodeProto &node;
   /// The node's name, or "<op_type>_<index>" for unnamed nodes.
@@ -34,6 +35,8 @@ public:
   Location loc;
   OpBuilder &b;
   llvm::StringMap<Value> &values;
+  /// How many node inputs and graph outputs read each value name.
+  const llvm::StringMap<unsigned> &uses;
   int64_t opset;
 
   /// Error prefixed with the node, op type and opset.
@@ -62,9 +65,54 @@ public:
 
 /// Handles one op type; returns failure after emitting an error.
 using OpHandler = LogicalResult (*)(NodeContext &);
+using OpTable = llvm::StringMap<OpHandler>;
 
 /// The handler of `opType` in the default domain, or null.
 OpHandler lookupOpHandler(llvm::StringRef opType);
+
+/// Handlers by family, one file each (ONNXOps.cpp collects them).
+void addLayerOps(OpTable &table);
+void addElementwiseOps(OpTable &table);
+void addShapeOps(OpTable &table);
+void addReductionOps(OpTable &table);
+
+//===----------------------------------------------------------------------===//
+// Helpers shared by the handlers
+//===----------------------------------------------------------------------===//
+
+/// Reshapes `v` to the static `shape` (same element count).
+Value reshapeTo(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape);
+
+/// A scalar constant of `type` (float, integer or i1) holding `value`.
+Value scalarConstant(OpBuilder &b, Location loc, Type type, double value);
+
+/// A tensor constant of `type` with the given integer values.
+Value intTensorConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                        ArrayRef<int64_t> values);
+
+/// The integer values of constant input `i`, or failure.
+FailureOr<SmallVector<int64_t>> constantInts(NodeContext &nc, unsigned i);
+
+/// The float values of constant input `i`, or failure.
+FailureOr<SmallVector<double>> constantFloats(NodeContext &nc, unsigned i);
+
+/// `axis` in [-rank, rank) normalized to [0, rank), or an error.
+FailureOr<int64_t> normalizeAxis(NodeContext &nc, int64_t axis, int64_t rank);
+
+/// Axes from input `inputIndex` (newer opsets) or attribute `attrName`
+/// (older ones), normalized and sorted; std::nullopt when neither is given.
+/// Fails (with an error) on non-constant axes or bad values.
+FailureOr<std::optional<SmallVector<int64_t>>> getAxes(NodeContext &nc,
+                                                       unsigned inputIndex,
+                                                       llvm::StringRef attrName,
+                                                       int64_t rank);
+
+/// Element-wise linalg.generic over `inputs` broadcast (numpy rules) to
+/// their common shape, with element type `resultElementType`. Fails with an
+/// error when the shapes do not broadcast.
+FailureOr<Value> broadcastElementwise(
+    NodeContext &nc, ValueRange inputs, Type resultElementType,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body);
 
 /// MLIR element type of an ONNX TensorProto data type, or null.
 Type getElementType(MLIRContext *ctx, int32_t onnxType);

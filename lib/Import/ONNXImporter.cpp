@@ -339,12 +339,19 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
       values[init.name()] = v;
   }
 
+  llvm::StringMap<unsigned> uses;
+  for (const auto &node : graph.node())
+    for (const std::string &in : node.input())
+      ++uses[in];
+  for (const auto &output : graph.output())
+    ++uses[output.name()];
+
   for (auto [index, node] : llvm::enumerate(graph.node())) {
     std::string nodeName = node.name().empty()
                                ? node.op_type() + "_" + std::to_string(index)
                                : node.name();
     Location loc = NameLoc::get(b.getStringAttr(nodeName), fileLoc());
-    NodeContext nc(node, nodeName, loc, b, values, opset);
+    NodeContext nc(node, nodeName, loc, b, values, uses, opset);
     if (!node.domain().empty() && node.domain() != "ai.onnx") {
       nc.error() << "unsupported domain '" << node.domain() << "'";
       return nullptr;

@@ -1,9 +1,9 @@
-//===- ONNXOps.cpp - Per-op ONNX import handlers --------------------------===//
+//===- ONNXOps.cpp - Layer handlers, shared helpers, the op table ---------===//
 //
-// One handler per ONNX op type. Layers with constant weights become qc ops
-// (their weight laid out [out, in, ...] as quantization expects); the rest
-// becomes linalg/tensor/arith/math. Each handler computes its own result
-// type and reports unsupported attribute values through NodeContext::error.
+// Layers with constant weights (Gemm, MatMul, Conv) become qc ops with their
+// weight laid out [out, in, ...] as quantization expects; a MatMul of two
+// activations becomes a batched linalg reduction. The other op families
+// live in ONNXElementwise.cpp, ONNXShapeOps.cpp and ONNXReductions.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,38 +14,52 @@
 #include "lib/Support/WeightConstants.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
-#include "llvm/ADT/StringSwitch.h"
 
 using namespace mlir;
 using namespace mlir::qc;
 
-namespace {
+//===----------------------------------------------------------------------===//
+// Shared helpers
+//===----------------------------------------------------------------------===//
 
-Value f32Constant(OpBuilder &b, Location loc, float v) {
-  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-}
-
-/// Reshapes `v` to the static `shape` (same element count).
-Value reshapeTo(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape) {
+Value mlir::qc::reshapeTo(OpBuilder &b, Location loc, Value v,
+                          ArrayRef<int64_t> shape) {
   auto type = cast<RankedTensorType>(v.getType());
   if (type.getShape() == shape)
     return v;
   auto shapeType =
       RankedTensorType::get({int64_t(shape.size())}, b.getI64Type());
-  Value shapeValue = arith::ConstantOp::create(
-      b, loc, DenseIntElementsAttr::get(shapeType, shape));
+  Value shapeValue = intTensorConstant(b, loc, shapeType, shape);
   return tensor::ReshapeOp::create(
       b, loc, RankedTensorType::get(shape, type.getElementType()), v,
       shapeValue);
 }
 
-/// Constant integer data of input `i`, or failure.
-FailureOr<SmallVector<int64_t>> constantInts(NodeContext &nc, unsigned i) {
+Value mlir::qc::scalarConstant(OpBuilder &b, Location loc, Type type,
+                               double value) {
+  if (auto f = dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(f, value));
+  return arith::ConstantOp::create(b, loc,
+                                   b.getIntegerAttr(type, int64_t(value)));
+}
+
+Value mlir::qc::intTensorConstant(OpBuilder &b, Location loc,
+                                  RankedTensorType type,
+                                  ArrayRef<int64_t> values) {
+  SmallVector<APInt> ints;
+  unsigned width = type.getElementType().getIntOrFloatBitWidth();
+  for (int64_t v : values)
+    ints.push_back(APInt(width, v, /*isSigned=*/true));
+  return arith::ConstantOp::create(b, loc,
+                                   DenseIntElementsAttr::get(type, ints));
+}
+
+FailureOr<SmallVector<int64_t>> mlir::qc::constantInts(NodeContext &nc,
+                                                       unsigned i) {
   DenseIntElementsAttr attr;
-  if (!matchPattern(nc.input(i), m_Constant(&attr)))
+  if (!nc.hasInput(i) || !matchPattern(nc.input(i), m_Constant(&attr)))
     return failure();
   SmallVector<int64_t> values;
   for (const APInt &v : attr.getValues<APInt>())
@@ -53,172 +67,100 @@ FailureOr<SmallVector<int64_t>> constantInts(NodeContext &nc, unsigned i) {
   return values;
 }
 
-bool isFloatTensor(NodeContext &nc, unsigned i) {
-  return nc.inputType(i).getElementType().isF32();
-}
-
-LogicalResult requireF32(NodeContext &nc) {
-  for (unsigned i = 0; i < nc.numInputs(); ++i)
-    if (nc.hasInput(i) && !isFloatTensor(nc, i))
-      return nc.error() << "input " << i << " has element type "
-                        << nc.inputType(i).getElementType()
-                        << "; only f32 is supported for this op";
-  return success();
-}
-
-//===----------------------------------------------------------------------===//
-// Element-wise
-//===----------------------------------------------------------------------===//
-
-template <typename BodyFn> LogicalResult unary(NodeContext &nc, BodyFn body) {
-  if (failed(requireF32(nc)))
+FailureOr<SmallVector<double>> mlir::qc::constantFloats(NodeContext &nc,
+                                                        unsigned i) {
+  if (!nc.hasInput(i))
     return failure();
-  Value out =
-      buildElementwise(nc.b, nc.loc, nc.input(0), nc.inputType(0),
-                       [&](OpBuilder &b, Location loc, ValueRange args) {
-                         return body(b, loc, args[0]);
-                       });
-  nc.setOutput(0, out);
-  return success();
-}
-
-template <typename BodyFn> LogicalResult binary(NodeContext &nc, BodyFn body) {
-  if (failed(requireF32(nc)))
-    return failure();
-  auto shape =
-      broadcastShapes(nc.inputType(0).getShape(), nc.inputType(1).getShape());
-  if (failed(shape))
-    return nc.error() << "shapes " << nc.inputType(0) << " and "
-                      << nc.inputType(1) << " do not broadcast";
-  auto type = RankedTensorType::get(*shape, nc.b.getF32Type());
-  Value out =
-      buildElementwise(nc.b, nc.loc, ValueRange{nc.input(0), nc.input(1)}, type,
-                       [&](OpBuilder &b, Location loc, ValueRange args) {
-                         return body(b, loc, args[0], args[1]);
-                       });
-  nc.setOutput(0, out);
-  return success();
-}
-
-LogicalResult importRelu(NodeContext &nc) {
-  return unary(nc, [](OpBuilder &b, Location loc, Value x) -> Value {
-    return arith::MaximumFOp::create(b, loc, x, f32Constant(b, loc, 0));
-  });
-}
-
-LogicalResult importSigmoid(NodeContext &nc) {
-  return unary(nc, [](OpBuilder &b, Location loc, Value x) -> Value {
-    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-    Value one = f32Constant(b, loc, 1);
-    return arith::DivFOp::create(b, loc, one,
-                                 arith::AddFOp::create(b, loc, one, e));
-  });
-}
-
-template <typename MathOp> LogicalResult importUnaryMath(NodeContext &nc) {
-  return unary(nc, [](OpBuilder &b, Location loc, Value x) -> Value {
-    return MathOp::create(b, loc, x);
-  });
-}
-
-template <typename ArithOp> LogicalResult importBinaryArith(NodeContext &nc) {
-  return binary(nc, [](OpBuilder &b, Location loc, Value x, Value y) -> Value {
-    return ArithOp::create(b, loc, x, y);
-  });
-}
-
-LogicalResult importIdentity(NodeContext &nc) {
-  nc.setOutput(0, nc.input(0));
-  // Dropout's optional mask output is all true in inference.
-  if (nc.node.output_size() > 1 && !nc.node.output(1).empty()) {
-    auto maskType =
-        RankedTensorType::get(nc.inputType(0).getShape(), nc.b.getI1Type());
-    nc.setOutput(1,
-                 buildFilled(nc.b, nc.loc, maskType, nc.b.getBoolAttr(true)));
+  DenseFPElementsAttr attr;
+  if (matchPattern(nc.input(i), m_Constant(&attr))) {
+    SmallVector<double> values;
+    for (const APFloat &v : attr.getValues<APFloat>())
+      values.push_back(v.convertToDouble());
+    return values;
   }
-  return success();
+  if (succeeded(readF32Constant(nc.input(i)))) {
+    std::vector<float> data = *readF32Constant(nc.input(i));
+    return SmallVector<double>(data.begin(), data.end());
+  }
+  if (auto ints = constantInts(nc, i); succeeded(ints))
+    return SmallVector<double>(ints->begin(), ints->end());
+  return failure();
 }
 
-//===----------------------------------------------------------------------===//
-// Shapes
-//===----------------------------------------------------------------------===//
-
-LogicalResult importFlatten(NodeContext &nc) {
-  ArrayRef<int64_t> shape = nc.inputType(0).getShape();
-  int64_t rank = shape.size();
-  int64_t axis = nc.getInt("axis", 1);
-  if (axis < 0)
-    axis += rank;
-  if (axis < 0 || axis > rank)
-    return nc.error() << "axis " << nc.getInt("axis", 1)
-                      << " is out of range for rank " << rank;
-  int64_t outer = 1, inner = 1;
-  for (int64_t i = 0; i < rank; ++i)
-    (i < axis ? outer : inner) *= shape[i];
-  nc.setOutput(0, reshapeTo(nc.b, nc.loc, nc.input(0), {outer, inner}));
-  return success();
+FailureOr<int64_t> mlir::qc::normalizeAxis(NodeContext &nc, int64_t axis,
+                                           int64_t rank) {
+  if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
+    return nc.error() << "axis " << axis << " is out of range for rank "
+                      << rank;
+  return axis < 0 ? axis + rank : axis;
 }
 
-LogicalResult importReshape(NodeContext &nc) {
-  auto requested = constantInts(nc, 1);
-  if (failed(requested))
-    return nc.error() << "the target shape must be a constant";
-  ArrayRef<int64_t> in = nc.inputType(0).getShape();
-  int64_t numel = nc.inputType(0).getNumElements();
-  bool allowZero = nc.getInt("allowzero", 0) != 0;
+FailureOr<std::optional<SmallVector<int64_t>>>
+mlir::qc::getAxes(NodeContext &nc, unsigned inputIndex, StringRef attrName,
+                  int64_t rank) {
+  SmallVector<int64_t> raw;
+  if (nc.hasInput(inputIndex)) {
+    auto values = constantInts(nc, inputIndex);
+    if (failed(values))
+      return nc.error() << "axes must be a constant";
+    raw = *values;
+  } else if (nc.attr(attrName)) {
+    std::vector<int64_t> values = nc.getInts(attrName, {});
+    raw.assign(values.begin(), values.end());
+  } else {
+    return std::optional<SmallVector<int64_t>>();
+  }
+  SmallVector<int64_t> axes;
+  for (int64_t a : raw) {
+    FailureOr<int64_t> axis = normalizeAxis(nc, a, rank);
+    if (failed(axis))
+      return failure();
+    if (llvm::is_contained(axes, *axis))
+      return nc.error() << "axis " << a << " is repeated";
+    axes.push_back(*axis);
+  }
+  llvm::sort(axes);
+  return std::optional<SmallVector<int64_t>>(axes);
+}
+
+FailureOr<Value> mlir::qc::broadcastElementwise(
+    NodeContext &nc, ValueRange inputs, Type resultElementType,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
   SmallVector<int64_t> shape;
-  int64_t known = 1, inferred = -1;
-  for (auto [i, d] : llvm::enumerate(*requested)) {
-    if (d == 0 && !allowZero) {
-      if (i >= in.size())
-        return nc.error() << "shape entry " << i
-                          << " copies a dimension the input does not have";
-      d = in[i];
+  for (Value input : inputs) {
+    auto type = cast<RankedTensorType>(input.getType());
+    auto merged = broadcastShapes(shape, type.getShape());
+    if (failed(merged)) {
+      auto diag = nc.error() << "input shapes";
+      for (Value v : inputs)
+        diag << " " << v.getType();
+      diag << " do not broadcast";
+      return failure();
     }
-    if (d == -1) {
-      if (inferred >= 0)
-        return nc.error() << "shape has more than one -1";
-      inferred = i;
-      shape.push_back(1);
-      continue;
-    }
-    if (d < 0)
-      return nc.error() << "invalid shape entry " << d;
-    shape.push_back(d);
-    known *= d;
+    shape = *merged;
   }
-  if (inferred >= 0) {
-    if (known == 0 || numel % known != 0)
-      return nc.error() << "cannot infer -1: " << numel
-                        << " elements do not divide into the shape";
-    shape[inferred] = numel / known;
-    known *= shape[inferred];
-  }
-  if (known != numel)
-    return nc.error() << "cannot reshape " << nc.inputType(0) << " (" << numel
-                      << " elements) to " << known << " elements";
-  nc.setOutput(0, reshapeTo(nc.b, nc.loc, nc.input(0), shape));
-  return success();
-}
-
-LogicalResult importConstant(NodeContext &nc) {
-  const onnx::AttributeProto *value = nc.attr("value");
-  if (!value || !value->has_t())
-    return nc.error() << "only the 'value' (tensor) form of Constant is "
-                         "supported";
-  Value v = importTensor(nc.b, nc.loc, value->t());
-  if (!v)
-    return failure();
-  nc.setOutput(0, v);
-  return success();
+  return buildElementwise(nc.b, nc.loc, inputs,
+                          RankedTensorType::get(shape, resultElementType),
+                          body);
 }
 
 //===----------------------------------------------------------------------===//
 // Layers
 //===----------------------------------------------------------------------===//
 
-/// Constant float weight laid out [rows, cols] as [cols, rows] (or as is),
-/// scaled by `alpha`.
+namespace {
+
+LogicalResult requireF32(NodeContext &nc) {
+  for (unsigned i = 0; i < nc.numInputs(); ++i)
+    if (nc.hasInput(i) && !nc.inputType(i).getElementType().isF32())
+      return nc.error() << "input " << i << " has element type "
+                        << nc.inputType(i).getElementType()
+                        << "; only f32 is supported for this op";
+  return success();
+}
+
+/// Constant float weight [rows, cols] laid out as [cols, rows] (transpose)
+/// or as is, scaled by `alpha`.
 FailureOr<Value> weightConstant(NodeContext &nc, unsigned input, bool transpose,
                                 float alpha) {
   FailureOr<std::vector<float>> data = readF32Constant(nc.input(input));
@@ -294,35 +236,106 @@ LogicalResult importGemm(NodeContext &nc) {
   Value y = buildLinear(nc, nc.input(0), *weight, bias);
   if (c) {
     // General C: y + beta * C with broadcasting.
-    auto yType = cast<RankedTensorType>(y.getType());
-    if (failed(broadcastShapes(yType.getShape(), nc.inputType(2).getShape())))
-      return nc.error() << "C " << nc.inputType(2) << " does not broadcast to "
-                        << yType;
-    y = buildElementwise(
-        nc.b, nc.loc, ValueRange{y, c}, yType,
+    FailureOr<Value> sum = broadcastElementwise(
+        nc, ValueRange{y, c}, nc.b.getF32Type(),
         [&](OpBuilder &b, Location loc, ValueRange args) {
-          Value scaled =
-              arith::MulFOp::create(b, loc, args[1], f32Constant(b, loc, beta));
+          Value scaled = arith::MulFOp::create(
+              b, loc, args[1], scalarConstant(b, loc, b.getF32Type(), beta));
           return Value(arith::AddFOp::create(b, loc, args[0], scaled));
         });
+    if (failed(sum))
+      return failure();
+    y = *sum;
   }
   nc.setOutput(0, y);
   return success();
 }
 
+/// numpy matmul of two activations: batch dims broadcast, 1-D operands
+/// promoted and their unit dims dropped again.
+FailureOr<Value> buildBatchMatMul(NodeContext &nc, Value a, Value b) {
+  MLIRContext *ctx = nc.b.getContext();
+  auto aType = cast<RankedTensorType>(a.getType());
+  auto bType = cast<RankedTensorType>(b.getType());
+  bool aVector = aType.getRank() == 1, bVector = bType.getRank() == 1;
+  if (aVector)
+    a = reshapeTo(nc.b, nc.loc, a, {1, aType.getDimSize(0)});
+  if (bVector)
+    b = reshapeTo(nc.b, nc.loc, b, {bType.getDimSize(0), 1});
+  aType = cast<RankedTensorType>(a.getType());
+  bType = cast<RankedTensorType>(b.getType());
+  ArrayRef<int64_t> as = aType.getShape(), bs = bType.getShape();
+  int64_t m = as[as.size() - 2], k = as.back(), n = bs.back();
+  if (bs[bs.size() - 2] != k)
+    return nc.error() << "A " << aType << " and B " << bType
+                      << " disagree on K";
+  auto batch = broadcastShapes(as.drop_back(2), bs.drop_back(2));
+  if (failed(batch))
+    return nc.error() << "batch dimensions of " << aType << " and " << bType
+                      << " do not broadcast";
+  unsigned nb = batch->size(), numDims = nb + 3;
+  auto operandMap = [&](ArrayRef<int64_t> shape, AffineExpr r, AffineExpr c) {
+    SmallVector<AffineExpr> exprs;
+    unsigned offset = nb - (shape.size() - 2);
+    for (unsigned i = 0; i + 2 < shape.size(); ++i)
+      exprs.push_back(shape[i] == 1 && (*batch)[offset + i] != 1
+                          ? getAffineConstantExpr(0, ctx)
+                          : getAffineDimExpr(offset + i, ctx));
+    exprs.push_back(r);
+    exprs.push_back(c);
+    return AffineMap::get(numDims, 0, exprs, ctx);
+  };
+  AffineExpr dm = getAffineDimExpr(nb, ctx), dn = getAffineDimExpr(nb + 1, ctx),
+             dk = getAffineDimExpr(nb + 2, ctx);
+  SmallVector<int64_t> outShape(*batch);
+  outShape.append({m, n});
+  SmallVector<AffineExpr> outExprs;
+  for (unsigned i = 0; i < nb + 2; ++i)
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  SmallVector<AffineMap> maps = {operandMap(as, dm, dk), operandMap(bs, dk, dn),
+                                 AffineMap::get(numDims, 0, outExprs, ctx)};
+  Type f32 = nc.b.getF32Type();
+  auto outType = RankedTensorType::get(outShape, f32);
+  Value init = buildFilled(nc.b, nc.loc, outType, nc.b.getF32FloatAttr(0));
+  SmallVector<utils::IteratorType> iterators(nb + 2,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  Value result =
+      linalg::GenericOp::create(
+          nc.b, nc.loc, TypeRange{outType}, ValueRange{a, b}, ValueRange{init},
+          maps, iterators,
+          [](OpBuilder &bb, Location l, ValueRange args) {
+            Value prod = arith::MulFOp::create(bb, l, args[0], args[1]);
+            linalg::YieldOp::create(
+                bb, l, Value(arith::AddFOp::create(bb, l, args[2], prod)));
+          })
+          .getResult(0);
+  SmallVector<int64_t> finalShape(*batch);
+  if (!aVector)
+    finalShape.push_back(m);
+  if (!bVector)
+    finalShape.push_back(n);
+  return reshapeTo(nc.b, nc.loc, result, finalShape);
+}
+
 LogicalResult importMatMul(NodeContext &nc) {
   if (failed(requireF32(nc)))
     return failure();
-  if (nc.inputType(1).getRank() != 2)
-    return nc.error() << "B of rank " << nc.inputType(1).getRank()
-                      << " is not supported yet (only a 2-D constant B)";
-  FailureOr<Value> weight = weightConstant(nc, 1, /*transpose=*/true, 1.0f);
-  if (failed(weight))
-    return nc.error() << "a non-constant B is not supported yet";
-  if (nc.inputType(0).getShape().back() != nc.inputType(1).getDimSize(0))
-    return nc.error() << "A " << nc.inputType(0) << " and B " << nc.inputType(1)
-                      << " disagree on K";
-  nc.setOutput(0, buildLinear(nc, nc.input(0), *weight, nullptr));
+  if (nc.inputType(1).getRank() == 2 && nc.inputType(0).getRank() >= 1 &&
+      matchPattern(nc.input(1), m_Constant())) {
+    if (nc.inputType(0).getShape().back() != nc.inputType(1).getDimSize(0))
+      return nc.error() << "A " << nc.inputType(0) << " and B "
+                        << nc.inputType(1) << " disagree on K";
+    FailureOr<Value> weight = weightConstant(nc, 1, /*transpose=*/true, 1.0f);
+    if (succeeded(weight)) {
+      nc.setOutput(0, buildLinear(nc, nc.input(0), *weight, nullptr));
+      return success();
+    }
+  }
+  FailureOr<Value> result = buildBatchMatMul(nc, nc.input(0), nc.input(1));
+  if (failed(result))
+    return failure();
+  nc.setOutput(0, *result);
   return success();
 }
 
@@ -375,32 +388,20 @@ LogicalResult importConv(NodeContext &nc) {
 
 } // namespace
 
+void mlir::qc::addLayerOps(OpTable &table) {
+  table["Gemm"] = importGemm;
+  table["MatMul"] = importMatMul;
+  table["Conv"] = importConv;
+}
+
 OpHandler mlir::qc::lookupOpHandler(StringRef opType) {
-  return llvm::StringSwitch<OpHandler>(opType)
-      .Case("Add", importBinaryArith<arith::AddFOp>)
-      .Case("Sub", importBinaryArith<arith::SubFOp>)
-      .Case("Mul", importBinaryArith<arith::MulFOp>)
-      .Case("Div", importBinaryArith<arith::DivFOp>)
-      .Case("Relu", importRelu)
-      .Case("Sigmoid", importSigmoid)
-      .Case("Tanh", importUnaryMath<math::TanhOp>)
-      .Case("Exp", importUnaryMath<math::ExpOp>)
-      .Case("Sqrt", importUnaryMath<math::SqrtOp>)
-      .Case("Abs", importUnaryMath<math::AbsFOp>)
-      .Case("Neg",
-            [](NodeContext &nc) {
-              return unary(nc,
-                           [](OpBuilder &b, Location loc, Value x) -> Value {
-                             return arith::NegFOp::create(b, loc, x);
-                           });
-            })
-      .Case("Identity", importIdentity)
-      .Case("Dropout", importIdentity)
-      .Case("Flatten", importFlatten)
-      .Case("Reshape", importReshape)
-      .Case("Constant", importConstant)
-      .Case("Gemm", importGemm)
-      .Case("MatMul", importMatMul)
-      .Case("Conv", importConv)
-      .Default(nullptr);
+  static const OpTable table = [] {
+    OpTable t;
+    addLayerOps(t);
+    addElementwiseOps(t);
+    addShapeOps(t);
+    addReductionOps(t);
+    return t;
+  }();
+  return table.lookup(opType);
 }

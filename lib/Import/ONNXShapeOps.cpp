@@ -1,0 +1,704 @@
+//===- ONNXShapeOps.cpp - Data movement and shape ONNX op handlers --------===//
+//
+// Reshapes, transposes, slicing, gathering, padding, and the ops exporters
+// use to compute shapes (Shape, Size, Range, ConstantOfShape, ...). Shapes
+// are static after import, so shape computations on constants are folded
+// here into constants: a Shape -> Gather -> Concat -> Reshape chain ends in a
+// Reshape with a constant target.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/ImporterImpl.h"
+
+#include "lib/Support/LinalgBuilders.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+namespace {
+
+/// The constant elements attribute behind `v` if it is small enough to fold
+/// shape computations on.
+DenseElementsAttr smallConstant(Value v) {
+  DenseElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) || attr.getNumElements() > 4096)
+    return nullptr;
+  return attr;
+}
+
+LogicalResult importIdentity(NodeContext &nc) {
+  nc.setOutput(0, nc.input(0));
+  // Dropout's optional mask output is all true in inference.
+  if (nc.node.output_size() > 1 && !nc.node.output(1).empty()) {
+    auto maskType =
+        RankedTensorType::get(nc.inputType(0).getShape(), nc.b.getI1Type());
+    nc.setOutput(1, arith::ConstantOp::create(
+                        nc.b, nc.loc, DenseElementsAttr::get(maskType, true)));
+  }
+  return success();
+}
+
+/// Reshape that folds constants (shape math stays constant).
+Value reshapeValue(NodeContext &nc, Value v, ArrayRef<int64_t> shape) {
+  if (DenseElementsAttr attr = smallConstant(v))
+    return arith::ConstantOp::create(
+        nc.b, nc.loc,
+        attr.reshape(RankedTensorType::get(shape, attr.getElementType())));
+  return reshapeTo(nc.b, nc.loc, v, shape);
+}
+
+LogicalResult importFlatten(NodeContext &nc) {
+  ArrayRef<int64_t> shape = nc.inputType(0).getShape();
+  int64_t rank = shape.size();
+  int64_t axis = nc.getInt("axis", 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis > rank)
+    return nc.error() << "axis " << nc.getInt("axis", 1)
+                      << " is out of range for rank " << rank;
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < rank; ++i)
+    (i < axis ? outer : inner) *= shape[i];
+  nc.setOutput(0, reshapeValue(nc, nc.input(0), {outer, inner}));
+  return success();
+}
+
+LogicalResult importReshape(NodeContext &nc) {
+  SmallVector<int64_t> requested;
+  if (nc.opset < 5) {
+    std::vector<int64_t> s = nc.getInts("shape", {});
+    requested.assign(s.begin(), s.end());
+  } else {
+    auto values = constantInts(nc, 1);
+    if (failed(values))
+      return nc.error() << "the target shape must be a constant (or computed "
+                           "from static shapes)";
+    requested = *values;
+  }
+  ArrayRef<int64_t> in = nc.inputType(0).getShape();
+  int64_t numel = nc.inputType(0).getNumElements();
+  bool allowZero = nc.getInt("allowzero", 0) != 0;
+  SmallVector<int64_t> shape;
+  int64_t known = 1, inferred = -1;
+  for (auto [i, d] : llvm::enumerate(requested)) {
+    if (d == 0 && !allowZero) {
+      if (i >= in.size())
+        return nc.error() << "shape entry " << i
+                          << " copies a dimension the input does not have";
+      d = in[i];
+    }
+    if (d == -1) {
+      if (inferred >= 0)
+        return nc.error() << "shape has more than one -1";
+      inferred = i;
+      shape.push_back(1);
+      continue;
+    }
+    if (d < 0)
+      return nc.error() << "invalid shape entry " << d;
+    shape.push_back(d);
+    known *= d;
+  }
+  if (inferred >= 0) {
+    if (known == 0 || numel % known != 0)
+      return nc.error() << "cannot infer -1: " << numel
+                        << " elements do not divide into the shape";
+    shape[inferred] = numel / known;
+    known *= shape[inferred];
+  }
+  if (known != numel)
+    return nc.error() << "cannot reshape " << nc.inputType(0) << " (" << numel
+                      << " elements) to " << known << " elements";
+  nc.setOutput(0, reshapeValue(nc, nc.input(0), shape));
+  return success();
+}
+
+LogicalResult importSqueeze(NodeContext &nc) {
+  ArrayRef<int64_t> in = nc.inputType(0).getShape();
+  auto axes = getAxes(nc, 1, "axes", in.size());
+  if (failed(axes))
+    return failure();
+  SmallVector<int64_t> shape;
+  for (auto [i, d] : llvm::enumerate(in)) {
+    bool listed = *axes && llvm::is_contained(**axes, int64_t(i));
+    if (listed && d != 1)
+      return nc.error() << "cannot squeeze dimension " << i << " of size " << d;
+    if (listed || (!*axes && d == 1))
+      continue;
+    shape.push_back(d);
+  }
+  nc.setOutput(0, reshapeValue(nc, nc.input(0), shape));
+  return success();
+}
+
+LogicalResult importUnsqueeze(NodeContext &nc) {
+  ArrayRef<int64_t> in = nc.inputType(0).getShape();
+  int64_t outRank = in.size();
+  SmallVector<int64_t> raw;
+  if (nc.hasInput(1)) {
+    auto v = constantInts(nc, 1);
+    if (failed(v))
+      return nc.error() << "axes must be a constant";
+    raw = *v;
+  } else {
+    std::vector<int64_t> v = nc.getInts("axes", {});
+    raw.assign(v.begin(), v.end());
+  }
+  outRank += raw.size();
+  SmallVector<int64_t> axes;
+  for (int64_t a : raw) {
+    auto axis = normalizeAxis(nc, a, outRank);
+    if (failed(axis))
+      return failure();
+    axes.push_back(*axis);
+  }
+  SmallVector<int64_t> shape;
+  unsigned next = 0;
+  for (int64_t i = 0; i < outRank; ++i)
+    shape.push_back(llvm::is_contained(axes, i) ? 1 : in[next++]);
+  if (next != in.size())
+    return nc.error() << "repeated axes";
+  nc.setOutput(0, reshapeValue(nc, nc.input(0), shape));
+  return success();
+}
+
+LogicalResult importConstant(NodeContext &nc) {
+  MLIRContext *ctx = nc.b.getContext();
+  if (const onnx::AttributeProto *value = nc.attr("value")) {
+    Value v = importTensor(nc.b, nc.loc, value->t());
+    if (!v)
+      return failure();
+    nc.setOutput(0, v);
+    return success();
+  }
+  TypedAttr attr;
+  if (const onnx::AttributeProto *a = nc.attr("value_float"))
+    attr = DenseElementsAttr::get(
+        RankedTensorType::get({}, Float32Type::get(ctx)), a->f());
+  else if (const onnx::AttributeProto *a = nc.attr("value_int"))
+    attr = DenseElementsAttr::get(
+        RankedTensorType::get({}, IntegerType::get(ctx, 64)), a->i());
+  else if (const onnx::AttributeProto *a = nc.attr("value_floats"))
+    attr = DenseElementsAttr::get(
+        RankedTensorType::get({a->floats_size()}, Float32Type::get(ctx)),
+        ArrayRef<float>(a->floats().data(), a->floats_size()));
+  else if (const onnx::AttributeProto *a = nc.attr("value_ints"))
+    attr = DenseElementsAttr::get(
+        RankedTensorType::get({a->ints_size()}, IntegerType::get(ctx, 64)),
+        ArrayRef<int64_t>(a->ints().data(), a->ints_size()));
+  else
+    return nc.error() << "unsupported Constant form (sparse or string value)";
+  nc.setOutput(0, arith::ConstantOp::create(nc.b, nc.loc, attr));
+  return success();
+}
+
+LogicalResult importTranspose(NodeContext &nc) {
+  MLIRContext *ctx = nc.b.getContext();
+  auto type = nc.inputType(0);
+  int64_t rank = type.getRank();
+  std::vector<int64_t> perm = nc.getInts("perm", {});
+  if (perm.empty())
+    for (int64_t i = rank - 1; i >= 0; --i)
+      perm.push_back(i);
+  SmallVector<int64_t> sorted(perm.begin(), perm.end());
+  llvm::sort(sorted);
+  if (int64_t(perm.size()) != rank ||
+      sorted != llvm::to_vector(llvm::seq<int64_t>(0, rank)))
+    return nc.error() << "perm is not a permutation of the " << rank
+                      << " dimensions";
+  // Output dim i reads input dim perm[i]: input dim j is loop dim inv[j].
+  SmallVector<AffineExpr> exprs(rank);
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < rank; ++i) {
+    exprs[perm[i]] = getAffineDimExpr(i, ctx);
+    shape.push_back(type.getDimSize(perm[i]));
+  }
+  auto outType = RankedTensorType::get(shape, type.getElementType());
+  Value init =
+      tensor::EmptyOp::create(nc.b, nc.loc, shape, type.getElementType());
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, exprs, ctx),
+                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  nc.setOutput(0, linalg::GenericOp::create(
+                      nc.b, nc.loc, TypeRange{outType}, ValueRange{nc.input(0)},
+                      ValueRange{init}, maps, iterators,
+                      [](OpBuilder &b, Location l, ValueRange args) {
+                        linalg::YieldOp::create(b, l, args[0]);
+                      })
+                      .getResult(0));
+  return success();
+}
+
+LogicalResult importConcat(NodeContext &nc) {
+  auto first = nc.inputType(0);
+  auto axis = normalizeAxis(nc, nc.getInt("axis", 0), first.getRank());
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> shape(first.getShape());
+  shape[*axis] = 0;
+  bool allConstant = true;
+  for (unsigned i = 0; i < nc.numInputs(); ++i) {
+    auto t = nc.inputType(i);
+    if (t.getRank() != first.getRank() ||
+        t.getElementType() != first.getElementType())
+      return nc.error() << "inputs " << first << " and " << t
+                        << " cannot be concatenated";
+    for (int64_t d = 0; d < t.getRank(); ++d)
+      if (d != *axis && t.getDimSize(d) != first.getDimSize(d))
+        return nc.error() << "inputs " << first << " and " << t
+                          << " differ outside axis " << *axis;
+    shape[*axis] += t.getDimSize(*axis);
+    allConstant &= smallConstant(nc.input(i)) != nullptr;
+  }
+  auto type = RankedTensorType::get(shape, first.getElementType());
+  if (allConstant && first.getRank() == 1) {
+    SmallVector<Attribute> values;
+    for (unsigned i = 0; i < nc.numInputs(); ++i)
+      llvm::append_range(values,
+                         smallConstant(nc.input(i)).getValues<Attribute>());
+    nc.setOutput(0, arith::ConstantOp::create(
+                        nc.b, nc.loc, DenseElementsAttr::get(type, values)));
+    return success();
+  }
+  Value result =
+      tensor::EmptyOp::create(nc.b, nc.loc, shape, first.getElementType());
+  int64_t offset = 0;
+  for (unsigned i = 0; i < nc.numInputs(); ++i) {
+    auto t = nc.inputType(i);
+    SmallVector<OpFoldResult> offsets(t.getRank(), nc.b.getIndexAttr(0));
+    offsets[*axis] = nc.b.getIndexAttr(offset);
+    SmallVector<OpFoldResult> sizes, strides(t.getRank(), nc.b.getIndexAttr(1));
+    for (int64_t d : t.getShape())
+      sizes.push_back(nc.b.getIndexAttr(d));
+    result = tensor::InsertSliceOp::create(nc.b, nc.loc, nc.input(i), result,
+                                           offsets, sizes, strides);
+    offset += t.getDimSize(*axis);
+  }
+  nc.setOutput(0, result);
+  return success();
+}
+
+/// Elements [start, start + size) of `v` along `axis`.
+Value sliceAlong(NodeContext &nc, Value v, int64_t axis, int64_t start,
+                 int64_t size) {
+  auto t = cast<RankedTensorType>(v.getType());
+  SmallVector<OpFoldResult> offsets(t.getRank(), nc.b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes, strides(t.getRank(), nc.b.getIndexAttr(1));
+  for (int64_t d : t.getShape())
+    sizes.push_back(nc.b.getIndexAttr(d));
+  offsets[axis] = nc.b.getIndexAttr(start);
+  sizes[axis] = nc.b.getIndexAttr(size);
+  SmallVector<int64_t> shape(t.getShape());
+  shape[axis] = size;
+  return tensor::ExtractSliceOp::create(
+      nc.b, nc.loc, RankedTensorType::get(shape, t.getElementType()), v,
+      offsets, sizes, strides);
+}
+
+LogicalResult importSplit(NodeContext &nc) {
+  auto type = nc.inputType(0);
+  auto axis = normalizeAxis(nc, nc.getInt("axis", 0), type.getRank());
+  if (failed(axis))
+    return failure();
+  int64_t dim = type.getDimSize(*axis);
+  int64_t numOutputs = nc.node.output_size();
+  SmallVector<int64_t> sizes;
+  if (nc.hasInput(1)) {
+    auto v = constantInts(nc, 1);
+    if (failed(v))
+      return nc.error() << "split sizes must be a constant";
+    sizes = *v;
+  } else if (nc.attr("split")) {
+    std::vector<int64_t> v = nc.getInts("split", {});
+    sizes.assign(v.begin(), v.end());
+  } else {
+    // Equal parts; with num_outputs (opset 18) the last may be smaller.
+    int64_t part = (dim + numOutputs - 1) / numOutputs;
+    for (int64_t i = 0; i < numOutputs; ++i)
+      sizes.push_back(std::max<int64_t>(0, std::min(part, dim - i * part)));
+  }
+  int64_t total = 0;
+  for (int64_t s : sizes)
+    total += s;
+  if (int64_t(sizes.size()) != numOutputs || total != dim)
+    return nc.error() << "split sizes do not add up to dimension " << *axis
+                      << " (" << dim << ") over " << numOutputs << " outputs";
+  int64_t start = 0;
+  for (int64_t i = 0; i < numOutputs; ++i) {
+    nc.setOutput(i, sliceAlong(nc, nc.input(0), *axis, start, sizes[i]));
+    start += sizes[i];
+  }
+  return success();
+}
+
+LogicalResult importSlice(NodeContext &nc) {
+  MLIRContext *ctx = nc.b.getContext();
+  auto type = nc.inputType(0);
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> starts, ends, axes, steps;
+  if (nc.opset < 10) {
+    for (auto [dst, name] :
+         {std::pair{&starts, "starts"}, {&ends, "ends"}, {&axes, "axes"}}) {
+      std::vector<int64_t> v = nc.getInts(name, {});
+      dst->assign(v.begin(), v.end());
+    }
+  } else {
+    for (auto [i, dst] : llvm::enumerate(SmallVector<SmallVector<int64_t> *>{
+             &starts, &ends, &axes, &steps})) {
+      if (!nc.hasInput(i + 1))
+        continue;
+      auto v = constantInts(nc, i + 1);
+      if (failed(v))
+        return nc.error() << "starts, ends, axes and steps must be constants";
+      *dst = *v;
+    }
+  }
+  if (axes.empty())
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, starts.size()));
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size())
+    return nc.error() << "starts, ends, axes and steps differ in length";
+  SmallVector<int64_t> outStart(rank, 0), outStep(rank, 1);
+  SmallVector<int64_t> shape(type.getShape());
+  for (size_t i = 0; i < starts.size(); ++i) {
+    auto axis = normalizeAxis(nc, axes[i], rank);
+    if (failed(axis))
+      return failure();
+    int64_t dim = type.getDimSize(*axis), step = steps[i];
+    if (step == 0)
+      return nc.error() << "step 0 on axis " << *axis;
+    // ONNX: negative indices count from the end, then clamp to the range
+    // the step direction can reach.
+    int64_t st = starts[i], en = ends[i];
+    if (st < 0)
+      st = st < -dim ? -1 : st + dim; // Sentinel: clamped below.
+    if (en < 0)
+      en = en < -dim ? -dim - 1 : en + dim;
+    int64_t s, e;
+    if (step > 0) {
+      s = std::clamp<int64_t>(st, 0, dim);
+      e = std::clamp<int64_t>(en, 0, dim);
+    } else {
+      s = std::clamp<int64_t>(st, 0, dim - 1);
+      e = std::clamp<int64_t>(en, -1, dim - 1);
+    }
+    int64_t count = step > 0 ? std::max<int64_t>(0, (e - s + step - 1) / step)
+                             : std::max<int64_t>(0, (s - e - step - 1) / -step);
+    outStart[*axis] = s;
+    outStep[*axis] = step;
+    shape[*axis] = count;
+  }
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0; d < rank; ++d)
+    exprs.push_back(getAffineDimExpr(d, ctx) * outStep[d] + outStart[d]);
+  auto outType = RankedTensorType::get(shape, type.getElementType());
+  if (outType.getNumElements() == 0) {
+    nc.setOutput(
+        0, tensor::EmptyOp::create(nc.b, nc.loc, shape, type.getElementType()));
+    return success();
+  }
+  Value init =
+      tensor::EmptyOp::create(nc.b, nc.loc, shape, type.getElementType());
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, exprs, ctx),
+                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  nc.setOutput(0, linalg::GenericOp::create(
+                      nc.b, nc.loc, TypeRange{outType}, ValueRange{nc.input(0)},
+                      ValueRange{init}, maps, iterators,
+                      [](OpBuilder &b, Location l, ValueRange args) {
+                        linalg::YieldOp::create(b, l, args[0]);
+                      })
+                      .getResult(0));
+  return success();
+}
+
+LogicalResult importGather(NodeContext &nc) {
+  auto dataType = nc.inputType(0), idxType = nc.inputType(1);
+  if (!idxType.getElementType().isInteger(64) &&
+      !idxType.getElementType().isInteger(32))
+    return nc.error() << "indices must be int32 or int64, got "
+                      << idxType.getElementType();
+  auto axis = normalizeAxis(nc, nc.getInt("axis", 0), dataType.getRank());
+  if (failed(axis))
+    return failure();
+  int64_t dim = dataType.getDimSize(*axis);
+  // Constant indices into a small constant: fold (shape arithmetic).
+  DenseElementsAttr data = smallConstant(nc.input(0));
+  DenseElementsAttr idx = smallConstant(nc.input(1));
+  if (data && idx && dataType.getRank() == 1) {
+    SmallVector<Attribute> values;
+    auto all = llvm::to_vector(data.getValues<Attribute>());
+    for (const APInt &i : idx.getValues<APInt>()) {
+      int64_t k = i.getSExtValue();
+      if (k < -dim || k >= dim)
+        return nc.error() << "index " << k << " is out of range [" << -dim
+                          << ", " << dim << ")";
+      values.push_back(all[k < 0 ? k + dim : k]);
+    }
+    auto type =
+        RankedTensorType::get(idxType.getShape(), dataType.getElementType());
+    nc.setOutput(0, arith::ConstantOp::create(
+                        nc.b, nc.loc, DenseElementsAttr::get(type, values)));
+    return success();
+  }
+  // out[pre..., idx..., post...] = data[pre..., indices[idx...], post...]
+  MLIRContext *ctx = nc.b.getContext();
+  SmallVector<int64_t> shape(dataType.getShape().take_front(*axis));
+  llvm::append_range(shape, idxType.getShape());
+  llvm::append_range(shape, dataType.getShape().drop_front(*axis + 1));
+  int64_t rank = shape.size(), idxRank = idxType.getRank();
+  SmallVector<AffineExpr> idxExprs;
+  for (int64_t i = 0; i < idxRank; ++i)
+    idxExprs.push_back(getAffineDimExpr(*axis + i, ctx));
+  auto outType = RankedTensorType::get(shape, dataType.getElementType());
+  Value init =
+      tensor::EmptyOp::create(nc.b, nc.loc, shape, dataType.getElementType());
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, idxExprs, ctx),
+                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  Value source = nc.input(0);
+  int64_t a = *axis;
+  nc.setOutput(
+      0,
+      linalg::GenericOp::create(
+          nc.b, nc.loc, TypeRange{outType}, ValueRange{nc.input(1)},
+          ValueRange{init}, maps, iterators,
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            // Negative indices count from the end; out-of-range ones are
+            // clamped so a bad index cannot read outside the tensor.
+            Value k =
+                arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+            Value dimV = arith::ConstantIndexOp::create(b, l, dim);
+            Value zero = arith::ConstantIndexOp::create(b, l, 0);
+            Value neg =
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, k, zero);
+            k = arith::SelectOp::create(
+                b, l, neg, arith::AddIOp::create(b, l, k, dimV), k);
+            k = arith::MaxSIOp::create(b, l, k, zero);
+            k = arith::MinSIOp::create(
+                b, l, k,
+                arith::ConstantIndexOp::create(b, l,
+                                               std::max<int64_t>(dim - 1, 0)));
+            SmallVector<Value> indices;
+            for (int64_t d = 0; d < a; ++d)
+              indices.push_back(linalg::IndexOp::create(b, l, d));
+            indices.push_back(k);
+            for (int64_t d = a + idxRank; d < rank; ++d)
+              indices.push_back(linalg::IndexOp::create(b, l, d));
+            linalg::YieldOp::create(
+                b, l, Value(tensor::ExtractOp::create(b, l, source, indices)));
+          })
+          .getResult(0));
+  return success();
+}
+
+LogicalResult importExpand(NodeContext &nc) {
+  auto target = constantInts(nc, 1);
+  if (failed(target))
+    return nc.error() << "the target shape must be a constant";
+  auto shape = broadcastShapes(nc.inputType(0).getShape(), *target);
+  if (failed(shape))
+    return nc.error() << nc.inputType(0) << " does not broadcast to the "
+                      << "requested shape";
+  Value out = buildElementwise(
+      nc.b, nc.loc, nc.input(0),
+      RankedTensorType::get(*shape, nc.inputType(0).getElementType()),
+      [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+  nc.setOutput(0, out);
+  return success();
+}
+
+LogicalResult importTile(NodeContext &nc) {
+  MLIRContext *ctx = nc.b.getContext();
+  auto type = nc.inputType(0);
+  auto repeats = constantInts(nc, 1);
+  if (failed(repeats) || int64_t(repeats->size()) != type.getRank())
+    return nc.error() << "repeats must be a constant with one entry per "
+                         "dimension";
+  SmallVector<int64_t> shape;
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if ((*repeats)[d] < 0)
+      return nc.error() << "negative repeat " << (*repeats)[d];
+    shape.push_back(type.getDimSize(d) * (*repeats)[d]);
+    exprs.push_back(getAffineDimExpr(d, ctx) % type.getDimSize(d));
+  }
+  auto outType = RankedTensorType::get(shape, type.getElementType());
+  Value init =
+      tensor::EmptyOp::create(nc.b, nc.loc, shape, type.getElementType());
+  unsigned rank = type.getRank();
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, exprs, ctx),
+                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  nc.setOutput(0, linalg::GenericOp::create(
+                      nc.b, nc.loc, TypeRange{outType}, ValueRange{nc.input(0)},
+                      ValueRange{init}, maps, iterators,
+                      [](OpBuilder &b, Location l, ValueRange args) {
+                        linalg::YieldOp::create(b, l, args[0]);
+                      })
+                      .getResult(0));
+  return success();
+}
+
+LogicalResult importShape(NodeContext &nc) {
+  ArrayRef<int64_t> shape = nc.inputType(0).getShape();
+  int64_t rank = shape.size();
+  int64_t start = nc.getInt("start", 0), end = nc.getInt("end", rank);
+  start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
+  end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
+  SmallVector<int64_t> dims(shape.begin() + start,
+                            shape.begin() + std::max(start, end));
+  auto type = RankedTensorType::get({int64_t(dims.size())}, nc.b.getI64Type());
+  nc.setOutput(0, intTensorConstant(nc.b, nc.loc, type, dims));
+  return success();
+}
+
+LogicalResult importSize(NodeContext &nc) {
+  auto type = RankedTensorType::get({}, nc.b.getI64Type());
+  nc.setOutput(0, intTensorConstant(nc.b, nc.loc, type,
+                                    {nc.inputType(0).getNumElements()}));
+  return success();
+}
+
+LogicalResult importConstantOfShape(NodeContext &nc) {
+  auto shape = constantInts(nc, 0);
+  if (failed(shape))
+    return nc.error() << "the shape must be a constant";
+  Type et = nc.b.getF32Type();
+  Attribute value = nc.b.getF32FloatAttr(0);
+  if (const onnx::AttributeProto *a = nc.attr("value")) {
+    Value v = importTensor(nc.b, nc.loc, a->t());
+    if (!v)
+      return failure();
+    DenseElementsAttr attr;
+    if (!matchPattern(v, m_Constant(&attr)) || attr.getNumElements() != 1)
+      return nc.error() << "value must hold one element";
+    et = attr.getElementType();
+    value = *attr.getValues<Attribute>().begin();
+    v.getDefiningOp()->erase();
+  }
+  auto type = RankedTensorType::get(*shape, et);
+  nc.setOutput(0, arith::ConstantOp::create(
+                      nc.b, nc.loc, DenseElementsAttr::get(type, value)));
+  return success();
+}
+
+LogicalResult importRange(NodeContext &nc) {
+  Type et = nc.inputType(0).getElementType();
+  auto values = [&](unsigned i) { return constantFloats(nc, i); };
+  auto start = values(0), limit = values(1), delta = values(2);
+  if (failed(start) || failed(limit) || failed(delta))
+    return nc.error() << "start, limit and delta must be constants";
+  double s = (*start)[0], l = (*limit)[0], d = (*delta)[0];
+  if (d == 0)
+    return nc.error() << "delta is 0";
+  int64_t n = std::max<int64_t>(0, int64_t(std::ceil((l - s) / d)));
+  auto type = RankedTensorType::get({n}, et);
+  if (isa<FloatType>(et)) {
+    SmallVector<APFloat> v;
+    for (int64_t i = 0; i < n; ++i) {
+      APFloat f(s + i * d);
+      bool lost;
+      f.convert(cast<FloatType>(et).getFloatSemantics(),
+                APFloat::rmNearestTiesToEven, &lost);
+      v.push_back(f);
+    }
+    nc.setOutput(0, arith::ConstantOp::create(
+                        nc.b, nc.loc, DenseFPElementsAttr::get(type, v)));
+  } else {
+    SmallVector<int64_t> v;
+    for (int64_t i = 0; i < n; ++i)
+      v.push_back(int64_t(s) + i * int64_t(d));
+    nc.setOutput(0, intTensorConstant(nc.b, nc.loc, type, v));
+  }
+  return success();
+}
+
+LogicalResult importPad(NodeContext &nc) {
+  auto type = nc.inputType(0);
+  int64_t rank = type.getRank();
+  std::string mode = nc.getString("mode", "constant");
+  if (mode != "constant")
+    return nc.error() << "pad mode '" << mode << "' is not supported yet";
+  SmallVector<int64_t> pads;
+  double value = 0;
+  if (nc.opset < 11) {
+    std::vector<int64_t> p = nc.getInts("pads", {});
+    pads.assign(p.begin(), p.end());
+    value = nc.getFloat("value", 0);
+  } else {
+    auto p = constantInts(nc, 1);
+    if (failed(p))
+      return nc.error() << "pads must be a constant";
+    pads = *p;
+    if (nc.hasInput(2)) {
+      auto v = constantFloats(nc, 2);
+      if (failed(v) || v->empty())
+        return nc.error() << "constant_value must be a constant";
+      value = (*v)[0];
+    }
+  }
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  if (nc.hasInput(3)) {
+    auto a = getAxes(nc, 3, "", rank);
+    if (failed(a))
+      return failure();
+    axes = **a;
+  }
+  if (pads.size() != 2 * axes.size())
+    return nc.error() << "expected " << 2 * axes.size() << " pads, got "
+                      << pads.size();
+  SmallVector<int64_t> low(rank, 0), high(rank, 0), shape(type.getShape());
+  for (auto [i, axis] : llvm::enumerate(axes)) {
+    low[axis] = pads[i];
+    high[axis] = pads[i + axes.size()];
+    if (low[axis] < 0 || high[axis] < 0)
+      return nc.error() << "negative pads are not supported yet";
+    shape[axis] += low[axis] + high[axis];
+  }
+  SmallVector<OpFoldResult> lowAttr, highAttr;
+  for (int64_t d = 0; d < rank; ++d) {
+    lowAttr.push_back(nc.b.getIndexAttr(low[d]));
+    highAttr.push_back(nc.b.getIndexAttr(high[d]));
+  }
+  Value padValue = scalarConstant(nc.b, nc.loc, type.getElementType(), value);
+  nc.setOutput(0, tensor::PadOp::create(
+                      nc.b, nc.loc,
+                      RankedTensorType::get(shape, type.getElementType()),
+                      nc.input(0), lowAttr, highAttr, padValue));
+  return success();
+}
+
+} // namespace
+
+void mlir::qc::addShapeOps(OpTable &table) {
+  table["Identity"] = importIdentity;
+  table["Dropout"] = importIdentity;
+  table["Flatten"] = importFlatten;
+  table["Reshape"] = importReshape;
+  table["Squeeze"] = importSqueeze;
+  table["Unsqueeze"] = importUnsqueeze;
+  table["Constant"] = importConstant;
+  table["Transpose"] = importTranspose;
+  table["Concat"] = importConcat;
+  table["Split"] = importSplit;
+  table["Slice"] = importSlice;
+  table["Gather"] = importGather;
+  table["Expand"] = importExpand;
+  table["Tile"] = importTile;
+  table["Shape"] = importShape;
+  table["Size"] = importSize;
+  table["ConstantOfShape"] = importConstantOfShape;
+  table["Range"] = importRange;
+  table["Pad"] = importPad;
+}
