@@ -305,9 +305,12 @@ FailureOr<Value> buildBatchMatMul(NodeContext &nc, Value a, Value b) {
           nc.b, nc.loc, TypeRange{outType}, ValueRange{a, b}, ValueRange{init},
           maps, iterators,
           [](OpBuilder &bb, Location l, ValueRange args) {
-            Value prod = arith::MulFOp::create(bb, l, args[0], args[1]);
+            auto fmf = arith::FastMathFlagsAttr::get(
+                bb.getContext(), arith::FastMathFlags::reassoc |
+                                     arith::FastMathFlags::contract);
+            Value prod = arith::MulFOp::create(bb, l, args[0], args[1], fmf);
             linalg::YieldOp::create(
-                bb, l, Value(arith::AddFOp::create(bb, l, args[2], prod)));
+                bb, l, Value(arith::AddFOp::create(bb, l, args[2], prod, fmf)));
           })
           .getResult(0);
   SmallVector<int64_t> finalShape(*batch);

@@ -33,6 +33,7 @@ struct WeightAccess {
   SmallVector<Value> inputs;
   SmallVector<AffineMap> maps;
   QWeightType qtype; // Null for float weights.
+  bool hasColumnScales = false;
 
   /// `args` are the block arguments of `inputs`; `k` is the flattened
   /// position along the row (index type).
@@ -57,15 +58,19 @@ struct WeightAccess {
     Value code = arith::AndIOp::create(
         b, loc, arith::ShRUIOp::create(b, loc, word, shift),
         cst((1 << bits) - 1));
+    unsigned next = 3;
     Value zero = layout.getSymmetric()
                      ? Value(cst(layout.getImplicitZeroPoint()))
-                     : Value(arith::ExtUIOp::create(b, loc, i32, args[3]));
+                     : Value(arith::ExtUIOp::create(b, loc, i32, args[next++]));
     Value centered = arith::SIToFPOp::create(
         b, loc, f32, arith::SubIOp::create(b, loc, code, zero));
     Value scale = args[2];
     if (scale.getType() != f32)
       scale = arith::ExtFOp::create(b, loc, f32, scale);
-    return arith::MulFOp::create(b, loc, centered, scale);
+    Value w = arith::MulFOp::create(b, loc, centered, scale);
+    if (hasColumnScales)
+      w = arith::MulFOp::create(b, loc, w, args[next]);
+    return w;
   }
 };
 
@@ -101,6 +106,11 @@ FailureOr<WeightAccess> buildWeightAccess(Operation *layer, Value weight,
   if (def.getZeroPoints()) {
     access.inputs.push_back(def.getZeroPoints());
     access.maps.push_back(map(k.floorDiv(groupLength)));
+  }
+  if (def.getColumnScales()) {
+    access.hasColumnScales = true;
+    access.inputs.push_back(def.getColumnScales());
+    access.maps.push_back(AffineMap::get(numDims, 0, {k}, ctx));
   }
   return access;
 }
@@ -154,9 +164,14 @@ LogicalResult lowerLinear(LinearOp op, RewriterBase &rewriter) {
         Value kIndex = linalg::IndexOp::create(b, l, 2);
         Value w =
             access->load(b, l, args.slice(1, access->inputs.size()), kIndex);
-        Value prod = arith::MulFOp::create(b, l, args[0], w);
+        // Reductions may be reassociated (as in every ML compiler): this is
+        // what lets LLVM vectorize the dot products.
+        auto fmf = arith::FastMathFlagsAttr::get(
+            b.getContext(),
+            arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
+        Value prod = arith::MulFOp::create(b, l, args[0], w, fmf);
         linalg::YieldOp::create(
-            b, l, Value(arith::AddFOp::create(b, l, args.back(), prod)));
+            b, l, Value(arith::AddFOp::create(b, l, args.back(), prod, fmf)));
       });
   Value result = generic.getResult(0);
   if (resultType.getRank() != 2) {
@@ -259,9 +274,12 @@ LogicalResult lowerConv2D(Conv2DOp op, RewriterBase &rewriter) {
               b, l, arith::MulIOp::create(b, l, ck, c(kw)), idx(6));
         }
         Value wv = access->load(b, l, args.slice(1, access->inputs.size()), k);
-        Value prod = arith::MulFOp::create(b, l, args[0], wv);
+        auto fmf = arith::FastMathFlagsAttr::get(
+            b.getContext(),
+            arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
+        Value prod = arith::MulFOp::create(b, l, args[0], wv, fmf);
         linalg::YieldOp::create(
-            b, l, Value(arith::AddFOp::create(b, l, args.back(), prod)));
+            b, l, Value(arith::AddFOp::create(b, l, args.back(), prod, fmf)));
       });
   rewriter.replaceOp(op, generic.getResult(0));
   return success();

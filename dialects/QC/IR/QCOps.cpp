@@ -140,6 +140,14 @@ LogicalResult QuantizedWeightOp::verify() {
   if (getZeroPoints() && getZeroPoints().getType() != type.getZeroPointsType())
     return emitOpError("zero points must be ")
            << type.getZeroPointsType() << ", got " << getZeroPoints().getType();
+  if (getColumnScales()) {
+    auto columnsType = cast<RankedTensorType>(getColumnScales().getType());
+    if (columnsType.getRank() != 1 ||
+        columnsType.getDimSize(0) != type.getRowLength())
+      return emitOpError("column scales must have one entry per row "
+                         "position (")
+             << type.getRowLength() << "), got " << columnsType;
+  }
   return success();
 }
 

@@ -17,13 +17,17 @@ def QC_FloatWeight : RankedTensorOf<[F32]>;
 def QC_Weight : AnyTypeOf<[QC_FloatWeight, QC_QWeightType],
                           "f32 tensor or !qc.qweight">;
 
-def QC_QuantizedWeightOp : QC_Op<"quantized_weight", [Pure]> {
+def QC_QuantizedWeightOp : QC_Op<"quantized_weight",
+    [Pure, AttrSizedOperandSegments]> {
   let summary = "Assembles a quantized weight from packed codes and scales";
   let description = [{
     `packed` holds the codes of each row as a little-endian bit stream
     (code `k` of row `n` starts at bit `k * bits` of that row's bytes; rows
     start on byte boundaries). `scales` and, for asymmetric layouts,
     `zero_points` (unsigned, stored in `i8`) have one entry per row and group.
+    The optional `column_scales` (one f32 per position along a row) multiply
+    every dequantized value of that column: AWQ's activation-aware scales,
+    `w[n, k] = scales[n, g] * (q - zp[n, g]) * column_scales[k]`.
 
     ```mlir
     %w = qc.quantized_weight %packed, %scales, %zp
@@ -34,10 +38,13 @@ def QC_QuantizedWeightOp : QC_Op<"quantized_weight", [Pure]> {
   }];
   let arguments = (ins RankedTensorOf<[I8]>:$packed,
                        RankedTensorOf<[F16, BF16, F32]>:$scales,
-                       Optional<RankedTensorOf<[I8]>>:$zero_points);
+                       Optional<RankedTensorOf<[I8]>>:$zero_points,
+                       Optional<RankedTensorOf<[F32]>>:$column_scales);
   let results = (outs QC_QWeightType:$result);
   let assemblyFormat = [{
-    $packed `,` $scales (`,` $zero_points^)? attr-dict `:` type($packed) `,`
+    $packed `,` $scales (`,` $zero_points^)?
+    (`column_scales` `(` $column_scales^ `:` type($column_scales) `)`)?
+    attr-dict `:` type($packed) `,`
     type($scales) (`,` type($zero_points)^)? `->` qualified(type($result))
   }];
   let hasVerifier = 1;

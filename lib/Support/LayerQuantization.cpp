@@ -1,0 +1,216 @@
+//===- LayerQuantization.cpp - What every weight pass shares --------------===//
+
+#include "lib/Support/LayerQuantization.h"
+
+#include "lib/Support/WeightConstants.h"
+
+#include "llvm/ADT/APFloat.h"
+#include "llvm/Support/Regex.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::qc;
+
+FailureOr<WeightPassOptions>
+mlir::qc::parseWeightPassOptions(Operation *anchor, StringRef passName,
+                                 unsigned bits, int64_t groupSize,
+                                 bool symmetric, StringRef scaleType,
+                                 StringRef exclude) {
+  MLIRContext *ctx = anchor->getContext();
+  WeightPassOptions options;
+  if (bits < 2 || bits > 8)
+    return anchor->emitError() << passName << ": bits must be in [2, 8], got "
+                               << bits;
+  if (groupSize < 0)
+    return anchor->emitError()
+           << passName << ": group-size must be >= 0, got " << groupSize;
+  if (scaleType == "f32") {
+    options.scaleType = Float32Type::get(ctx);
+    options.spec.scaleType = ScaleType::F32;
+  } else if (scaleType == "f16") {
+    options.scaleType = Float16Type::get(ctx);
+    options.spec.scaleType = ScaleType::F16;
+  } else if (scaleType == "bf16") {
+    options.scaleType = BFloat16Type::get(ctx);
+    options.spec.scaleType = ScaleType::BF16;
+  } else {
+    return anchor->emitError()
+           << passName << ": scale-type must be f32, f16 or bf16, got '"
+           << scaleType << "'";
+  }
+  llvm::Regex re(exclude);
+  std::string reError;
+  if (!exclude.empty() && !re.isValid(reError))
+    return anchor->emitError() << passName << ": invalid exclude regex '"
+                               << exclude << "': " << reError;
+  options.spec.bits = bits;
+  options.spec.groupSize = groupSize;
+  options.spec.symmetric = symmetric;
+  options.exclude = exclude.str();
+  return options;
+}
+
+FailureOr<std::vector<LayerToQuantize>>
+mlir::qc::collectLayers(func::FuncOp func, StringRef passName,
+                        const WeightPassOptions &options) {
+  std::vector<LayerToQuantize> layers;
+  llvm::Regex excludeRe(options.exclude);
+  WalkResult result = func.walk([&](QuantizableLayer layer) {
+    Value weight = layer.getWeightOperand().get();
+    auto weightType = dyn_cast<RankedTensorType>(weight.getType());
+    if (!weightType)
+      return WalkResult::advance(); // Already quantized.
+    std::string name = getLayerName(layer->getLoc());
+    if (!options.exclude.empty() && excludeRe.match(name))
+      return WalkResult::advance();
+    QuantSpec spec = options.spec;
+    if (auto bits = layer->getAttrOfType<IntegerAttr>(kLayerBitsAttr)) {
+      if (bits.getInt() >= 16)
+        return WalkResult::advance(); // Planned to stay float.
+      spec.bits = bits.getInt();
+    }
+    if (auto group = layer->getAttrOfType<IntegerAttr>(kLayerGroupSizeAttr))
+      spec.groupSize = group.getInt();
+    FailureOr<std::vector<float>> weights = readF32Constant(weight);
+    if (failed(weights)) {
+      layer->emitError() << passName
+                         << ": weight is not a constant f32 tensor";
+      return WalkResult::interrupt();
+    }
+    LayerToQuantize l{layer, name, weightType, std::move(*weights), spec};
+    // A group as long as the row is per-channel quantization.
+    if (l.spec.groupSize >= l.rowLength())
+      l.spec.groupSize = 0;
+    layers.push_back(std::move(l));
+    return WalkResult::advance();
+  });
+  if (result.wasInterrupted())
+    return failure();
+  return layers;
+}
+
+/// Raw bytes of `scales` stored as `type`.
+static std::vector<char> encodeScales(const std::vector<float> &scales,
+                                      ScaleType type) {
+  std::vector<char> bytes;
+  for (float s : scales) {
+    if (type == ScaleType::F32) {
+      const char *p = reinterpret_cast<const char *>(&s);
+      bytes.insert(bytes.end(), p, p + 4);
+      continue;
+    }
+    llvm::APFloat f(s);
+    bool losesInfo;
+    f.convert(type == ScaleType::F16 ? llvm::APFloat::IEEEhalf()
+                                     : llvm::APFloat::BFloat(),
+              llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+    uint16_t bits = uint16_t(f.bitcastToAPInt().getZExtValue());
+    bytes.push_back(char(bits & 0xff));
+    bytes.push_back(char(bits >> 8));
+  }
+  return bytes;
+}
+
+/// Relative Frobenius error of the dequantized weights.
+static double relativeError(const std::vector<float> &w,
+                            const QuantizedMatrix &q, int64_t rowLength,
+                            const QuantSpec &spec,
+                            ArrayRef<float> columnScales) {
+  int64_t groupLength = spec.groupLength(rowLength);
+  int64_t numGroups = spec.numGroups(rowLength);
+  double err = 0, norm = 0;
+  for (size_t i = 0; i < w.size(); ++i) {
+    int64_t row = i / rowLength, col = i % rowLength,
+            group = col / groupLength;
+    GroupParams p{q.scales[row * numGroups + group],
+                  q.zeroPoints[row * numGroups + group]};
+    double v = dequantizeValue(q.codes[i], p);
+    if (!columnScales.empty())
+      v *= columnScales[col];
+    double d = double(w[i]) - v;
+    err += d * d;
+    norm += double(w[i]) * w[i];
+  }
+  return norm > 0 ? std::sqrt(err / norm) : std::sqrt(err);
+}
+
+void mlir::qc::replaceWeight(LayerToQuantize &l, const QuantizedMatrix &q,
+                             const WeightPassOptions &options,
+                             ArrayRef<float> columnScales) {
+  MLIRContext *ctx = l.layer->getContext();
+  const QuantSpec &spec = l.spec;
+  int64_t rows = l.rows(), rowLength = l.rowLength();
+  auto layout = LayoutAttr::get(ctx, spec.bits, spec.groupSize,
+                                spec.symmetric, options.scaleType);
+  auto qtype = QWeightType::get(ctx, l.weightType.getShape(), layout);
+
+  OpOperand &weightOperand = l.layer.getWeightOperand();
+  OpBuilder b(l.layer);
+  Location loc = weightOperand.get().getLoc();
+  std::string prefix = l.name.empty() ? "weight" : l.name;
+  std::vector<uint8_t> packed = packCodes(q.codes, rows, rowLength, spec.bits);
+  Value packedValue = createConstant(
+      b, loc, qtype.getPackedType(),
+      ArrayRef<char>(reinterpret_cast<const char *>(packed.data()),
+                     packed.size()),
+      prefix + ".codes");
+  std::vector<char> scaleBytes = encodeScales(q.scales, spec.scaleType);
+  Value scales = createConstant(b, loc, qtype.getScalesType(), scaleBytes,
+                                prefix + ".scales");
+  Value zeroPoints;
+  if (!spec.symmetric)
+    zeroPoints = createConstant(
+        b, loc, qtype.getZeroPointsType(),
+        ArrayRef<char>(reinterpret_cast<const char *>(q.zeroPoints.data()),
+                       q.zeroPoints.size()),
+        prefix + ".zero_points");
+  Value columns;
+  if (!columnScales.empty())
+    columns = createConstant(
+        b, loc, RankedTensorType::get({rowLength}, b.getF32Type()),
+        ArrayRef<char>(reinterpret_cast<const char *>(columnScales.data()),
+                       columnScales.size() * sizeof(float)),
+        prefix + ".column_scales");
+  auto qweight = QuantizedWeightOp::create(b, loc, qtype, packedValue, scales,
+                                           zeroPoints, columns);
+  qweight->setAttr("qc.rel_error",
+                   b.getF32FloatAttr(relativeError(l.weights, q, rowLength,
+                                                   spec, columnScales)));
+  Value old = weightOperand.get();
+  weightOperand.set(qweight);
+  if (old.use_empty())
+    if (Operation *def = old.getDefiningOp())
+      def->erase();
+}
+
+FailureOr<std::vector<float>>
+mlir::qc::readStatsAttr(Operation *op, StringRef name,
+                        ArrayRef<int64_t> expectedShape) {
+  Attribute attr = op->getAttr(name);
+  auto elements = dyn_cast_or_null<ElementsAttr>(attr);
+  if (!elements)
+    return failure();
+  auto type = cast<ShapedType>(elements.getType());
+  if (type.getShape() != expectedShape || !type.getElementType().isF32())
+    return failure();
+  if (auto resource = dyn_cast<DenseF32ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef();
+    if (!data)
+      return failure();
+    return std::vector<float>(data->begin(), data->end());
+  }
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    auto values = dense.getValues<float>();
+    return std::vector<float>(values.begin(), values.end());
+  }
+  return failure();
+}
+
+void mlir::qc::removeStatsAttrs(Operation *root) {
+  root->walk([](Operation *op) {
+    op->removeAttr(kHessianAttr);
+    op->removeAttr(kMeanAbsAttr);
+    op->removeAttr(kSamplesAttr);
+  });
+}
