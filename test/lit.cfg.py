@@ -60,6 +60,7 @@ tool_dirs = [config.quantc_tools_dir, config.llvm_tools_dir]
 tools = [
     ToolSubst("quantc-opt", unresolved="warn"),
     ToolSubst("quantc", unresolved="warn"),
+    ToolSubst("quantc-eval", unresolved="warn"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 

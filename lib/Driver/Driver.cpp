@@ -8,7 +8,9 @@
 
 #include "quantc/Driver/Driver.h"
 
+#include "lib/Calibration/Calibration.h"
 #include "lib/Import/ONNXImporter.h"
+#include "lib/Support/LayerQuantization.h"
 #include "passes/Quantization/Passes.h"
 #include "targets/CPU/CPUTarget.h"
 
@@ -19,6 +21,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -92,23 +95,183 @@ std::string defaultOutput(const DriverOptions &options) {
   }
 }
 
-LogicalResult runQuantization(ModuleOp module, const DriverOptions &options) {
+/// Runs `pass` configured by `configure` on the entry function.
+template <typename Options, typename Create>
+LogicalResult runPass(ModuleOp module, Create create,
+                      function_ref<void(Options &)> configure) {
   PassManager pm(module.getContext());
-  if (options.quant == QuantMethod::RTN) {
-    RTNPassOptions rtn;
-    rtn.bits = options.bits;
-    rtn.groupSize = options.groupSize;
-    rtn.symmetric = options.symmetric;
-    rtn.scaleType = options.scaleType;
-    rtn.exclude = options.exclude;
-    pm.addNestedPass<func::FuncOp>(createRTNPass(rtn));
+  Options passOptions;
+  configure(passOptions);
+  pm.addNestedPass<func::FuncOp>(create(passOptions));
+  return pm.run(module);
+}
+
+template <typename Options>
+void setCommonOptions(Options &o, const DriverOptions &options) {
+  o.bits = options.bits;
+  o.groupSize = options.groupSize;
+  o.symmetric = options.symmetric;
+  o.scaleType = options.scaleType;
+  o.exclude = options.exclude;
+}
+
+/// Names of the layers the weight pass will quantize, in program order.
+std::vector<std::string> layersToQuantize(ModuleOp module,
+                                          const DriverOptions &options) {
+  std::vector<std::string> names;
+  auto func = module.lookupSymbol<func::FuncOp>(kEntryFunction);
+  WeightPassOptions wpo;
+  wpo.spec.bits = options.bits;
+  wpo.exclude = options.exclude;
+  wpo.scaleType = Float32Type::get(module.getContext());
+  FailureOr<std::vector<LayerToQuantize>> layers =
+      collectLayers(func, "quantc", wpo);
+  if (succeeded(layers))
+    for (LayerToQuantize &l : *layers)
+      names.push_back(l.name);
+  return names;
+}
+
+/// Sequential stages: layers sharing the first component of a hierarchical
+/// node name ("/blocks.0/attn/qkv/MatMul" -> "blocks.0", as PyTorch's
+/// exporter names them) are calibrated together, as the GPTQ/AWQ authors'
+/// block-by-block recipe does; other layers form a stage each.
+std::vector<std::vector<std::string>>
+sequentialStages(const std::vector<std::string> &names) {
+  std::vector<std::vector<std::string>> stages;
+  std::string previous;
+  for (const std::string &name : names) {
+    StringRef n(name);
+    std::string key = name;
+    if (n.starts_with("/") && n.drop_front().contains('/'))
+      key = n.drop_front().split('/').first.str();
+    if (stages.empty() || key != previous)
+      stages.emplace_back();
+    stages.back().push_back(name);
+    previous = key;
   }
+  return stages;
+}
+
+CalibrationOptions calibrationOptions(const DriverOptions &options) {
+  CalibrationOptions c;
+  c.modelPath = options.inputPath;
+  c.target = {options.triple.empty() ? "" : options.triple,
+              options.triple.empty() ? options.cpu : options.cpu,
+              options.features, options.optLevel};
+  // Calibration runs here, on the host, whatever the final target.
+  if (!options.triple.empty())
+    c.target = CPUTargetOptions{};
+  c.linker = options.linker;
+  c.maxBatch = options.calibrationBatch;
+  c.progress = options.progress;
+  return c;
+}
+
+LogicalResult runQuantization(ModuleOp module, const DriverOptions &options) {
+  MLIRContext &ctx = *module.getContext();
+  bool mixed = options.avgBits > 0 || options.maxWeightBytes > 0;
+  bool calibrated =
+      options.quant == QuantMethod::GPTQ || options.quant == QuantMethod::AWQ;
+  std::vector<CalibrationArray> calibration;
+  if (!options.calibration.empty()) {
+    std::string error = loadCalibrationSet(options.calibration, calibration);
+    if (!error.empty())
+      return emitError(module.getLoc()) << error;
+  }
+  if (calibrated && calibration.empty())
+    return emitError(module.getLoc())
+           << "--quant="
+           << (options.quant == QuantMethod::GPTQ ? "gptq" : "awq")
+           << " needs calibration data: --calib NAME=FILE.npy";
+  if (mixed && options.quant == QuantMethod::None)
+    return emitError(module.getLoc())
+           << "--avg-bits/--max-weight-bytes need --quant=rtn|gptq|awq";
+  CalibrationOptions calib = calibrationOptions(options);
+
+  if (mixed) {
+    // Sensitivities use the float model's Hessians when calibration data
+    // is given, plain weight error otherwise.
+    if (!calibration.empty()) {
+      auto stats = calibrate(ctx, calib, calibration, nullptr,
+                             layersToQuantize(module, options));
+      if (failed(stats))
+        return failure();
+      attachStatistics(module, *stats);
+    }
+    if (failed(runPass<MixedPrecisionPassOptions>(
+            module, [](auto &o) { return createMixedPrecisionPass(o); },
+            [&](MixedPrecisionPassOptions &o) {
+              o.avgBits = options.avgBits;
+              o.maxWeightBytes = options.maxWeightBytes;
+              o.candidates = options.candidateBits;
+              o.groupSize = options.groupSize;
+              o.symmetric = options.symmetric;
+              o.scaleType = options.scaleType;
+              o.exclude = options.exclude;
+              o.planFile = options.precisionPlan;
+            })))
+      return failure();
+    removeStatsAttrs(module);
+  }
+
+  switch (options.quant) {
+  case QuantMethod::None:
+    break;
+  case QuantMethod::RTN:
+    if (failed(runPass<RTNPassOptions>(
+            module, [](auto &o) { return createRTNPass(o); },
+            [&](RTNPassOptions &o) { setCommonOptions(o, options); })))
+      return failure();
+    break;
+  case QuantMethod::GPTQ:
+  case QuantMethod::AWQ: {
+    std::vector<std::string> names = layersToQuantize(module, options);
+    std::vector<std::vector<std::string>> stages =
+        options.sequential ? sequentialStages(names)
+                           : std::vector<std::vector<std::string>>{names};
+    for (auto [i, stage] : llvm::enumerate(stages)) {
+      if (options.progress && llvm::sys::Process::StandardErrIsDisplayed())
+        llvm::errs() << "quantc: stage " << i + 1 << "/" << stages.size()
+                     << " (" << stage.size() << " layers)\n";
+      auto stats = calibrate(ctx, calib, calibration,
+                             options.sequential ? module : nullptr, stage);
+      if (failed(stats))
+        return failure();
+      attachStatistics(module, *stats);
+      LogicalResult result =
+          options.quant == QuantMethod::GPTQ
+              ? runPass<GPTQPassOptions>(
+                    module, [](auto &o) { return createGPTQPass(o); },
+                    [&](GPTQPassOptions &o) {
+                      setCommonOptions(o, options);
+                      o.requireStatistics = false;
+                      o.actOrder = options.actOrder;
+                      o.staticGroups = options.staticGroups;
+                      o.damp = options.damp;
+                    })
+              : runPass<AWQPassOptions>(
+                    module, [](auto &o) { return createAWQPass(o); },
+                    [&](AWQPassOptions &o) {
+                      setCommonOptions(o, options);
+                      o.requireStatistics = false;
+                    });
+      if (failed(result))
+        return failure();
+    }
+    break;
+  }
+  }
+
   if (!options.reportPath.empty()) {
+    PassManager pm(&ctx);
     WeightReportPassOptions report;
     report.output = options.reportPath;
     pm.addPass(createWeightReportPass(report));
+    if (failed(pm.run(module)))
+      return failure();
   }
-  return pm.run(module);
+  return success();
 }
 
 /// The runtime archive: --runtime-lib, $QC_RUNTIME_LIB, or lib/ beside the
@@ -131,24 +294,12 @@ int link(const DriverOptions &options, StringRef object, StringRef output) {
   if (!llvm::sys::fs::exists(runtime))
     return fail("runtime library not found at '" + runtime +
                 "' (set --runtime-lib or QC_RUNTIME_LIB)");
-  std::string linker = options.linker;
-  if (linker.empty())
-    if (const char *cc = std::getenv("CC"))
-      linker = cc;
-  if (linker.empty())
-    linker = "cc";
-  auto program = llvm::sys::findProgramByName(linker);
-  if (!program)
-    return fail("linker '" + linker + "' not found (set --linker or CC)");
-  SmallVector<StringRef> args = {*program, object, runtime,
-                                 "-lm",    "-o",   output};
-  std::string errorMessage;
-  int rc = llvm::sys::ExecuteAndWait(*program, args, std::nullopt, {}, 0, 0,
-                                     &errorMessage);
-  if (rc != 0) {
+  std::string error;
+  if (failed(runSystemLinker(options.linker,
+                             {object.str(), runtime, "-lm", "-o", output.str()},
+                             error))) {
     llvm::sys::fs::remove(output);
-    return fail("linking failed (" + linker + " exited with " + Twine(rc) +
-                ")" + (errorMessage.empty() ? "" : ": " + errorMessage));
+    return fail(error);
   }
   return 0;
 }

@@ -16,6 +16,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -404,38 +405,67 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
   return module;
 }
 
-OwningOpRef<ModuleOp> mlir::qc::importONNXFile(StringRef path, MLIRContext *ctx,
-                                               const ImportOptions &options) {
+/// Parses `path` (binary or text) into `model`; errors go to `ctx`.
+static LogicalResult parseModel(StringRef path, MLIRContext *ctx,
+                                onnx::ModelProto &model) {
   Location loc = FileLineColLoc::get(ctx, path, 0, 0);
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/true);
-  if (!buffer) {
-    emitError(loc) << "cannot read model: " << buffer.getError().message();
-    return nullptr;
-  }
-  onnx::ModelProto model;
+  if (!buffer)
+    return emitError(loc) << "cannot read model: "
+                          << buffer.getError().message();
   StringRef ext = llvm::sys::path::extension(path);
   try {
     if (ext == ".onnxtxt" || ext == ".txt") {
       auto status = onnx::OnnxParser::Parse(model, (*buffer)->getBufferStart());
-      if (!status.IsOK()) {
-        emitError(loc) << "invalid ONNX text syntax: " << status.ErrorMessage();
-        return nullptr;
-      }
+      if (!status.IsOK())
+        return emitError(loc)
+               << "invalid ONNX text syntax: " << status.ErrorMessage();
     } else if ((*buffer)->getBufferSize() > size_t(INT32_MAX) ||
                !model.ParseFromArray((*buffer)->getBufferStart(),
                                      int((*buffer)->getBufferSize()))) {
-      emitError(loc) << "not a valid ONNX protobuf (truncated or corrupt "
-                        "file?)";
-      return nullptr;
+      return emitError(loc)
+             << "not a valid ONNX protobuf (truncated or corrupt file?)";
     }
-    if (!model.has_graph()) {
-      emitError(loc) << "model has no graph";
-      return nullptr;
-    }
+  } catch (const std::exception &e) {
+    return emitError(loc) << "cannot read model: " << e.what();
+  }
+  if (!model.has_graph())
+    return emitError(loc) << "model has no graph";
+  return success();
+}
+
+FailureOr<std::vector<DeclaredInput>>
+mlir::qc::readDeclaredInputs(StringRef path, MLIRContext *ctx) {
+  onnx::ModelProto model;
+  if (failed(parseModel(path, ctx, model)))
+    return failure();
+  llvm::StringSet<> initializers;
+  for (const auto &init : model.graph().initializer())
+    initializers.insert(init.name());
+  std::vector<DeclaredInput> inputs;
+  for (const auto &input : model.graph().input()) {
+    if (initializers.contains(input.name()))
+      continue;
+    DeclaredInput d{input.name(), {}};
+    for (const auto &dim : input.type().tensor_type().shape().dim())
+      d.dims.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
+    inputs.push_back(std::move(d));
+  }
+  return inputs;
+}
+
+OwningOpRef<ModuleOp> mlir::qc::importONNXFile(StringRef path,
+                                               MLIRContext *ctx,
+                                               const ImportOptions &options) {
+  onnx::ModelProto model;
+  if (failed(parseModel(path, ctx, model)))
+    return nullptr;
+  try {
     return GraphImporter(ctx, path, options).import(model);
   } catch (const std::exception &e) {
-    emitError(loc) << "cannot import model: " << e.what();
+    emitError(FileLineColLoc::get(ctx, path, 0, 0))
+        << "cannot import model: " << e.what();
     return nullptr;
   }
 }

@@ -26,6 +26,18 @@ struct ImportOptions {
 /// Parses "NAME=AxBxC" into `options`; returns an error message or "".
 std::string parseInputShapeSpec(llvm::StringRef spec, ImportOptions &options);
 
+/// A graph input as declared in the model: its name and dims (-1 for a
+/// symbolic dimension).
+struct DeclaredInput {
+  std::string name;
+  std::vector<int64_t> dims;
+};
+
+/// The model's graph inputs (initializers excluded), or failure with a
+/// diagnostic. Used to derive shapes for calibration batches.
+FailureOr<std::vector<DeclaredInput>>
+readDeclaredInputs(llvm::StringRef path, MLIRContext *ctx);
+
 /// Imports `path`: ONNX text syntax if it ends in .onnxtxt or .txt, binary
 /// protobuf otherwise. Errors are reported through the context's diagnostic
 /// handler and yield a null module.

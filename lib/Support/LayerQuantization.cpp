@@ -12,16 +12,14 @@
 using namespace mlir;
 using namespace mlir::qc;
 
-FailureOr<WeightPassOptions>
-mlir::qc::parseWeightPassOptions(Operation *anchor, StringRef passName,
-                                 unsigned bits, int64_t groupSize,
-                                 bool symmetric, StringRef scaleType,
-                                 StringRef exclude) {
+FailureOr<WeightPassOptions> mlir::qc::parseWeightPassOptions(
+    Operation *anchor, StringRef passName, unsigned bits, int64_t groupSize,
+    bool symmetric, StringRef scaleType, StringRef exclude) {
   MLIRContext *ctx = anchor->getContext();
   WeightPassOptions options;
   if (bits < 2 || bits > 8)
-    return anchor->emitError() << passName << ": bits must be in [2, 8], got "
-                               << bits;
+    return anchor->emitError()
+           << passName << ": bits must be in [2, 8], got " << bits;
   if (groupSize < 0)
     return anchor->emitError()
            << passName << ": group-size must be >= 0, got " << groupSize;
@@ -74,8 +72,7 @@ mlir::qc::collectLayers(func::FuncOp func, StringRef passName,
       spec.groupSize = group.getInt();
     FailureOr<std::vector<float>> weights = readF32Constant(weight);
     if (failed(weights)) {
-      layer->emitError() << passName
-                         << ": weight is not a constant f32 tensor";
+      layer->emitError() << passName << ": weight is not a constant f32 tensor";
       return WalkResult::interrupt();
     }
     LayerToQuantize l{layer, name, weightType, std::move(*weights), spec};
@@ -115,14 +112,14 @@ static std::vector<char> encodeScales(const std::vector<float> &scales,
 /// Relative Frobenius error of the dequantized weights.
 static double relativeError(const std::vector<float> &w,
                             const QuantizedMatrix &q, int64_t rowLength,
-                            const QuantSpec &spec,
-                            ArrayRef<float> columnScales) {
+                            const QuantSpec &spec, ArrayRef<float> columnScales,
+                            ArrayRef<int32_t> groupIndex) {
   int64_t groupLength = spec.groupLength(rowLength);
   int64_t numGroups = spec.numGroups(rowLength);
   double err = 0, norm = 0;
   for (size_t i = 0; i < w.size(); ++i) {
     int64_t row = i / rowLength, col = i % rowLength,
-            group = col / groupLength;
+            group = groupIndex.empty() ? col / groupLength : groupIndex[col];
     GroupParams p{q.scales[row * numGroups + group],
                   q.zeroPoints[row * numGroups + group]};
     double v = dequantizeValue(q.codes[i], p);
@@ -137,12 +134,13 @@ static double relativeError(const std::vector<float> &w,
 
 void mlir::qc::replaceWeight(LayerToQuantize &l, const QuantizedMatrix &q,
                              const WeightPassOptions &options,
-                             ArrayRef<float> columnScales) {
+                             ArrayRef<float> columnScales,
+                             ArrayRef<int32_t> groupIndex) {
   MLIRContext *ctx = l.layer->getContext();
   const QuantSpec &spec = l.spec;
   int64_t rows = l.rows(), rowLength = l.rowLength();
-  auto layout = LayoutAttr::get(ctx, spec.bits, spec.groupSize,
-                                spec.symmetric, options.scaleType);
+  auto layout = LayoutAttr::get(ctx, spec.bits, spec.groupSize, spec.symmetric,
+                                options.scaleType);
   auto qtype = QWeightType::get(ctx, l.weightType.getShape(), layout);
 
   OpOperand &weightOperand = l.layer.getWeightOperand();
@@ -172,11 +170,18 @@ void mlir::qc::replaceWeight(LayerToQuantize &l, const QuantizedMatrix &q,
         ArrayRef<char>(reinterpret_cast<const char *>(columnScales.data()),
                        columnScales.size() * sizeof(float)),
         prefix + ".column_scales");
+  Value groups;
+  if (!groupIndex.empty())
+    groups = createConstant(
+        b, loc, RankedTensorType::get({rowLength}, b.getI32Type()),
+        ArrayRef<char>(reinterpret_cast<const char *>(groupIndex.data()),
+                       groupIndex.size() * sizeof(int32_t)),
+        prefix + ".group_index");
   auto qweight = QuantizedWeightOp::create(b, loc, qtype, packedValue, scales,
-                                           zeroPoints, columns);
-  qweight->setAttr("qc.rel_error",
-                   b.getF32FloatAttr(relativeError(l.weights, q, rowLength,
-                                                   spec, columnScales)));
+                                           zeroPoints, columns, groups);
+  qweight->setAttr("qc.rel_error", b.getF32FloatAttr(relativeError(
+                                       l.weights, q, rowLength, spec,
+                                       columnScales, groupIndex)));
   Value old = weightOperand.get();
   weightOperand.set(qweight);
   if (old.use_empty())

@@ -68,10 +68,12 @@ collectLayers(func::FuncOp func, StringRef passName,
 /// Replaces the layer's weight by a qc.quantized_weight built from `q`
 /// (codes in column order, per-group params), recording the relative
 /// weight error. `columnScales` (optional, one per row position) multiply
-/// the dequantized values (AWQ).
+/// the dequantized values (AWQ); `groupIndex` (optional, one per row
+/// position) names each column's group (GPTQ act-order).
 void replaceWeight(LayerToQuantize &layer, const QuantizedMatrix &q,
                    const WeightPassOptions &options,
-                   ArrayRef<float> columnScales = {});
+                   ArrayRef<float> columnScales = {},
+                   ArrayRef<int32_t> groupIndex = {});
 
 /// Reads a float statistics attribute (dense or dense_resource, f32) from
 /// `op`; failure if absent or malformed.

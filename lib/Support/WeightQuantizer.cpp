@@ -1,8 +1,9 @@
 //===- WeightQuantizer.cpp - Uniform weight quantization math -------------===//
 //
 // Parameters follow the GPTQ authors' quantizer (range widened to contain
-// zero, degenerate all-zero groups get [-1, 1]) so RTN/GPTQ numbers are
-// comparable with the published reference implementations.
+// zero, degenerate all-zero groups get [-1, 1]) or, with
+// QuantSpec::rangeIncludesZero = false, the AWQ authors' one, so RTN/GPTQ/AWQ
+// numbers are comparable with the published reference implementations.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,8 +29,45 @@ float mlir::qc::roundToScaleType(float v, ScaleType type) {
   return f.convertToFloat();
 }
 
+/// Scale of `range / steps` rounded to the scale type, never 0 (a scale that
+/// underflows the scale type would divide by zero in quantizeValue).
+static float roundedScale(float range, float steps, ScaleType type) {
+  float scale = roundToScaleType(range / steps, type);
+  if (!(scale > 0.0f))
+    scale = roundToScaleType(type == ScaleType::F16 ? 6.0e-8f : 1.0e-30f, type);
+  return scale;
+}
+
+/// The AWQ authors' pseudo_quantize_tensor parameters: no widening to 0,
+/// ranges floored at 1e-5.
+static GroupParams findGroupParamsAWQ(const float *values, int64_t count,
+                                      const QuantSpec &spec) {
+  float maxCode = float(spec.maxCode());
+  if (spec.symmetric) {
+    float absMax = 0.0f;
+    for (int64_t i = 0; i < count; ++i)
+      absMax = std::max(absMax, std::fabs(values[i]));
+    // 2^(bits-1) - 1 steps above 0 (bits >= 2; 1 bit would have none).
+    float maxInt = std::max(float((1u << (spec.bits - 1)) - 1), 1.0f);
+    float scale =
+        roundedScale(std::max(absMax, 1.0e-5f), maxInt, spec.scaleType);
+    return {scale, static_cast<uint8_t>(1u << (spec.bits - 1))};
+  }
+  float lo = count > 0 ? values[0] : 0.0f, hi = lo;
+  for (int64_t i = 1; i < count; ++i) {
+    lo = std::min(lo, values[i]);
+    hi = std::max(hi, values[i]);
+  }
+  float scale =
+      roundedScale(std::max(hi - lo, 1.0e-5f), maxCode, spec.scaleType);
+  float zero = std::clamp(std::nearbyint(-lo / scale), 0.0f, maxCode);
+  return {scale, static_cast<uint8_t>(zero)};
+}
+
 GroupParams mlir::qc::findGroupParams(const float *values, int64_t count,
                                       const QuantSpec &spec) {
+  if (!spec.rangeIncludesZero)
+    return findGroupParamsAWQ(values, count, spec);
   float lo = 0.0f, hi = 0.0f;
   for (int64_t i = 0; i < count; ++i) {
     lo = std::min(lo, values[i]);

@@ -21,6 +21,10 @@ struct QuantSpec {
   int64_t groupSize = 0; ///< 0: one group per row.
   bool symmetric = false;
   ScaleType scaleType = ScaleType::F32;
+  /// true: the GPTQ authors' min/max quantizer (range widened to contain 0).
+  /// false: the AWQ authors' pseudo_quantize_tensor (range [min, max] as is,
+  /// range floored at 1e-5; symmetric: scale max|w| / (2^(bits-1) - 1)).
+  bool rangeIncludesZero = true;
 
   unsigned maxCode() const { return (1u << bits) - 1; }
   int64_t groupLength(int64_t rowLength) const {
@@ -41,9 +45,15 @@ struct GroupParams {
 /// Rounds `v` to the precision of `type` (identity for F32).
 float roundToScaleType(float v, ScaleType type);
 
-/// Min/max parameters of one group, as the GPTQ reference quantizer chooses
-/// them: the range always contains 0; symmetric ranges are [-max|w|, max|w|]
-/// with zero point 2^(bits-1). The scale is already rounded to the scale type.
+/// Min/max parameters of one group. With spec.rangeIncludesZero (default) as
+/// the GPTQ reference quantizer chooses them: the range always contains 0;
+/// symmetric ranges are [-max|w|, max|w|] with zero point 2^(bits-1).
+/// Without it, as the AWQ reference (pseudo_quantize_tensor) chooses them:
+/// scale = max(max - min, 1e-5) / (2^bits - 1), zero point
+/// clamp(round(-min / scale), 0, 2^bits - 1); symmetric: scale =
+/// max(max|w|, 1e-5) / (2^(bits-1) - 1), zero point 2^(bits-1) (codes
+/// 1 .. 2^bits - 1 cover [-max|w|, max|w|]). The scale is already rounded to
+/// the scale type (the zero point is derived from the rounded scale).
 GroupParams findGroupParams(const float *values, int64_t count,
                             const QuantSpec &spec);
 

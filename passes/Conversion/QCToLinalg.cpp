@@ -34,10 +34,15 @@ struct WeightAccess {
   SmallVector<AffineMap> maps;
   QWeightType qtype; // Null for float weights.
   bool hasColumnScales = false;
+  // With a group index, scales and zero points are read by tensor.extract
+  // at [row, group_index[k]] instead of through an indexing map.
+  Value groupIndexedScales, groupIndexedZeroPoints;
+  bool hasGroupIndex = false;
 
   /// `args` are the block arguments of `inputs`; `k` is the flattened
-  /// position along the row (index type).
-  Value load(OpBuilder &b, Location loc, ValueRange args, Value k) const {
+  /// position along the row and `row` the output channel (index type).
+  Value load(OpBuilder &b, Location loc, ValueRange args, Value k,
+             Value row) const {
     if (!qtype)
       return args[0];
     LayoutAttr layout = qtype.getLayout();
@@ -58,13 +63,26 @@ struct WeightAccess {
     Value code = arith::AndIOp::create(
         b, loc, arith::ShRUIOp::create(b, loc, word, shift),
         cst((1 << bits) - 1));
-    unsigned next = 3;
+    unsigned next = 2;
+    Value scale, zeroPoint;
+    if (hasGroupIndex) {
+      Value group =
+          arith::IndexCastOp::create(b, loc, b.getIndexType(), args[next++]);
+      scale = tensor::ExtractOp::create(b, loc, groupIndexedScales,
+                                        ValueRange{row, group});
+      if (groupIndexedZeroPoints)
+        zeroPoint = tensor::ExtractOp::create(b, loc, groupIndexedZeroPoints,
+                                              ValueRange{row, group});
+    } else {
+      scale = args[next++];
+      if (!layout.getSymmetric())
+        zeroPoint = args[next++];
+    }
     Value zero = layout.getSymmetric()
                      ? Value(cst(layout.getImplicitZeroPoint()))
-                     : Value(arith::ExtUIOp::create(b, loc, i32, args[next++]));
+                     : Value(arith::ExtUIOp::create(b, loc, i32, zeroPoint));
     Value centered = arith::SIToFPOp::create(
         b, loc, f32, arith::SubIOp::create(b, loc, code, zero));
-    Value scale = args[2];
     if (scale.getType() != f32)
       scale = arith::ExtFOp::create(b, loc, f32, scale);
     Value w = arith::MulFOp::create(b, loc, centered, scale);
@@ -99,13 +117,22 @@ FailureOr<WeightAccess> buildWeightAccess(Operation *layer, Value weight,
   auto map = [&](AffineExpr col) {
     return AffineMap::get(numDims, 0, {row, col}, ctx);
   };
-  access.inputs = {def.getPacked(), def.getPacked(), def.getScales()};
+  access.inputs = {def.getPacked(), def.getPacked()};
   access.maps = {map((k * bits).floorDiv(8)),
-                 map((k * bits + bits - 1).floorDiv(8)),
-                 map(k.floorDiv(groupLength))};
-  if (def.getZeroPoints()) {
-    access.inputs.push_back(def.getZeroPoints());
+                 map((k * bits + bits - 1).floorDiv(8))};
+  if (def.getGroupIndex()) {
+    access.hasGroupIndex = true;
+    access.groupIndexedScales = def.getScales();
+    access.groupIndexedZeroPoints = def.getZeroPoints();
+    access.inputs.push_back(def.getGroupIndex());
+    access.maps.push_back(AffineMap::get(numDims, 0, {k}, ctx));
+  } else {
+    access.inputs.push_back(def.getScales());
     access.maps.push_back(map(k.floorDiv(groupLength)));
+    if (def.getZeroPoints()) {
+      access.inputs.push_back(def.getZeroPoints());
+      access.maps.push_back(map(k.floorDiv(groupLength)));
+    }
   }
   if (def.getColumnScales()) {
     access.hasColumnScales = true;
@@ -162,8 +189,8 @@ LogicalResult lowerLinear(LinearOp op, RewriterBase &rewriter) {
       rewriter, loc, TypeRange{flatResult}, inputs, ValueRange{init}, maps,
       iterators, [&](OpBuilder &b, Location l, ValueRange args) {
         Value kIndex = linalg::IndexOp::create(b, l, 2);
-        Value w =
-            access->load(b, l, args.slice(1, access->inputs.size()), kIndex);
+        Value w = access->load(b, l, args.slice(1, access->inputs.size()),
+                               kIndex, linalg::IndexOp::create(b, l, 1));
         // Reductions may be reassociated (as in every ML compiler): this is
         // what lets LLVM vectorize the dot products.
         auto fmf = arith::FastMathFlagsAttr::get(
@@ -273,7 +300,8 @@ LogicalResult lowerConv2D(Conv2DOp op, RewriterBase &rewriter) {
           k = arith::AddIOp::create(
               b, l, arith::MulIOp::create(b, l, ck, c(kw)), idx(6));
         }
-        Value wv = access->load(b, l, args.slice(1, access->inputs.size()), k);
+        Value wv = access->load(b, l, args.slice(1, access->inputs.size()), k,
+                                linalg::IndexOp::create(b, l, 1));
         auto fmf = arith::FastMathFlagsAttr::get(
             b.getContext(),
             arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);

@@ -47,6 +47,123 @@ def RTNPass : Pass<"qc-rtn", "func::FuncOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def GPTQPass : Pass<"qc-gptq", "func::FuncOp"> {
+  let summary = "GPTQ: Hessian-based weight quantization with error feedback";
+  let description = [{
+    The published GPTQ algorithm (Frantar et al., ICLR 2023): columns are
+    quantized one at a time and each column's rounding error is spread over
+    the not yet quantized columns through the inverse Hessian of the layer's
+    inputs, H = 2XᵀX/n. Dampening, lazy block updates, dead columns,
+    group-wise parameters, act-order with static groups or a group index.
+
+    Each layer needs its Hessian as the attribute `qc.hessian`
+    (tensor<KxKxf32>, K the row length), attached by the driver's
+    calibration or written by hand in tests; it is removed afterwards.
+
+    ```mlir
+    %y = qc.linear %x, %w {qc.hessian = dense<...> : tensor<4x4xf32>} ...
+    // --qc-gptq="bits=4" ->
+    %q = qc.quantized_weight %codes, %scales, %zp : ... -> !qc.qweight<...>
+    %y = qc.linear %x, %q ...
+    ```
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", "4", "Bits per weight code (2-8)">,
+    Option<"groupSize", "group-size", "int64_t", "0",
+           "Values sharing one scale along a row (0 = per-channel)">,
+    Option<"symmetric", "symmetric", "bool", "false",
+           "Symmetric range with implicit zero point (no stored zero points)">,
+    Option<"scaleType", "scale-type", "std::string", "\"f32\"",
+           "Element type of the scales: f32, f16 or bf16">,
+    Option<"exclude", "exclude", "std::string", "\"\"",
+           "Regex over layer names; matching layers stay in float">,
+    Option<"requireStatistics", "require-statistics", "bool", "true",
+           "Fail on a selected layer without calibration statistics (else skip it)">,
+    Option<"actOrder", "act-order", "bool", "false",
+           "Quantize columns in descending diag(H) order">,
+    Option<"staticGroups", "static-groups", "bool", "false",
+           "With act-order: contiguous groups with parameters fixed up front "
+           "(otherwise groups follow the permuted order via a group index)">,
+    Option<"damp", "damp", "double", "0.01",
+           "Dampening added to diag(H), relative to its mean">,
+    Option<"blockSize", "block-size", "int64_t", "128",
+           "Columns per lazy batch update">,
+  ];
+  let dependentDialects = ["::mlir::qc::QCDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def AWQPass : Pass<"qc-awq", "func::FuncOp"> {
+  let summary = "AWQ: activation-aware per-channel scaling and clipping";
+  let description = [{
+    The published AWQ algorithm (Lin et al., MLSys 2024): per input channel
+    scales s = mean|x|^α (α from a grid search minimizing the layer's output
+    error on sampled inputs), then a per-group clipping search, then
+    quantization of W·diag(s). The 1/s factor is kept as the quantized
+    weight's `column_scales`, so the layer computes exactly
+    x · diag(1/s) · Q(W·diag(s))ᵀ without touching the previous op.
+
+    Each layer needs `qc.act_mean_abs` (tensor<Kxf32>) and `qc.act_samples`
+    (tensor<TxKxf32>) from calibration; they are removed afterwards.
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", "4", "Bits per weight code (2-8)">,
+    Option<"groupSize", "group-size", "int64_t", "0",
+           "Values sharing one scale along a row (0 = per-channel)">,
+    Option<"symmetric", "symmetric", "bool", "false",
+           "Symmetric range with implicit zero point (no stored zero points)">,
+    Option<"scaleType", "scale-type", "std::string", "\"f32\"",
+           "Element type of the scales: f32, f16 or bf16">,
+    Option<"exclude", "exclude", "std::string", "\"\"",
+           "Regex over layer names; matching layers stay in float">,
+    Option<"requireStatistics", "require-statistics", "bool", "true",
+           "Fail on a selected layer without calibration statistics (else skip it)">,
+    Option<"grid", "grid", "int64_t", "20", "Points of the alpha grid">,
+    Option<"searchScale", "search-scale", "bool", "true",
+           "Search the activation-aware scales">,
+    Option<"searchClip", "search-clip", "bool", "true",
+           "Search per-group clipping ranges">,
+    Option<"maxShrink", "max-shrink", "double", "0.5",
+           "Largest fraction the clip search shrinks a range by">,
+  ];
+  let dependentDialects = ["::mlir::qc::QCDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def MixedPrecisionPass : Pass<"qc-mixed-precision", "func::FuncOp"> {
+  let summary = "Chooses per-layer bit widths under a size budget";
+  let description = [{
+    Measures each layer's sensitivity at every candidate width — the output
+    error tr(ΔW H ΔWᵀ) of round-to-nearest quantization when the layer
+    carries a calibration Hessian (`qc.hessian`), ‖ΔW‖² otherwise — and
+    picks the widths minimizing the total error under the budget
+    (`avg-bits`: storage bits per weight including scales and zero points,
+    or `max-weight-bytes`), exactly, by dynamic programming over bytes.
+    The plan is written as `qc.bits` on each layer (32: stays float), which
+    qc-rtn, qc-gptq and qc-awq honor. `plan-file` (JSON object: layer name
+    to bits) fixes chosen layers by hand.
+  }];
+  let options = [
+    Option<"avgBits", "avg-bits", "double", "0",
+           "Budget as average storage bits per weight (0: unset)">,
+    Option<"maxWeightBytes", "max-weight-bytes", "int64_t", "0",
+           "Budget as total weight bytes (0: unset)">,
+    Option<"candidates", "candidates", "std::string", "\"2,3,4,8\"",
+           "Candidate widths, comma-separated; 32 = keep float">,
+    Option<"groupSize", "group-size", "int64_t", "0",
+           "Group size the quantization pass will use">,
+    Option<"symmetric", "symmetric", "bool", "false",
+           "Symmetric quantization (no zero points)">,
+    Option<"scaleType", "scale-type", "std::string", "\"f32\"",
+           "Scale type the quantization pass will use">,
+    Option<"exclude", "exclude", "std::string", "\"\"",
+           "Regex over layer names left out of the plan (stay float)">,
+    Option<"planFile", "plan-file", "std::string", "\"\"",
+           "JSON file fixing the bits of named layers">,
+  ];
+  let dependentDialects = ["::mlir::qc::QCDialect"];
+}
+
 def WeightReportPass : Pass<"qc-weight-report", "ModuleOp"> {
   let summary = "Writes a JSON report of every layer's weight format";
   let description = [{

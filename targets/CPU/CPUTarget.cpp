@@ -22,6 +22,7 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
@@ -181,5 +182,33 @@ LogicalResult mlir::qc::emitObjectFile(llvm::Module &module,
   }
   pm.run(module);
   os.flush();
+  return success();
+}
+
+LogicalResult mlir::qc::runSystemLinker(StringRef linker,
+                                        ArrayRef<std::string> args,
+                                        std::string &error) {
+  std::string name = linker.str();
+  if (name.empty())
+    if (const char *cc = std::getenv("CC"))
+      name = cc;
+  if (name.empty())
+    name = "cc";
+  auto program = llvm::sys::findProgramByName(name);
+  if (!program) {
+    error = "linker '" + name + "' not found (set --linker or CC)";
+    return failure();
+  }
+  SmallVector<StringRef> argv = {*program};
+  for (const std::string &a : args)
+    argv.push_back(a);
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(*program, argv, std::nullopt, {}, 0, 0,
+                                     &message);
+  if (rc != 0) {
+    error = "linking failed (" + name + " exited with " + std::to_string(rc) +
+            ")" + (message.empty() ? "" : ": " + message);
+    return failure();
+  }
   return success();
 }

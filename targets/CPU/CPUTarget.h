@@ -77,6 +77,11 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module,
 LogicalResult emitObjectFile(llvm::Module &module, llvm::TargetMachine &machine,
                              StringRef path, std::string &error);
 
+/// Runs the system C compiler as a linker: `linker` (empty: $CC, else cc)
+/// with `args` after the program name. Fails with `error` set.
+LogicalResult runSystemLinker(StringRef linker, ArrayRef<std::string> args,
+                              std::string &error);
+
 /// Adds qc_model and qc_model_run (see qc_model.h) to `module`, calling
 /// `entry` with inputs then outputs as bare pointers.
 void addModelInterface(llvm::Module &module, llvm::Function *entry,

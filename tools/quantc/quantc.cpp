@@ -34,7 +34,9 @@ static cl::opt<QuantMethod> quant(
     "quant", cl::desc("Weight quantization method"),
     cl::init(QuantMethod::None),
     cl::values(clEnumValN(QuantMethod::None, "none", "keep float weights"),
-               clEnumValN(QuantMethod::RTN, "rtn", "round to nearest")),
+               clEnumValN(QuantMethod::RTN, "rtn", "round to nearest"),
+               clEnumValN(QuantMethod::GPTQ, "gptq", "GPTQ (needs --calib)"),
+               clEnumValN(QuantMethod::AWQ, "awq", "AWQ (needs --calib)")),
     cl::cat(category));
 static cl::opt<unsigned> bits("bits", cl::desc("Bits per weight (2-8)"),
                               cl::init(8), cl::cat(category));
@@ -56,6 +58,58 @@ static cl::opt<std::string>
 static cl::opt<std::string>
     reportPath("report", cl::desc("Write a per-layer JSON report"),
                cl::value_desc("file.json"), cl::cat(category));
+
+static cl::list<std::string>
+    calibration("calib",
+                cl::desc("Calibration samples for a graph input (leading "
+                         "dimension indexes samples)"),
+                cl::value_desc("NAME=FILE.npy"), cl::cat(category));
+static cl::opt<bool> actOrder("act-order",
+                              cl::desc("GPTQ: quantize columns in "
+                                       "descending Hessian-diagonal order"),
+                              cl::cat(category));
+static cl::opt<bool>
+    staticGroups("static-groups",
+                 cl::desc("GPTQ act-order: contiguous groups fixed up front "
+                          "(else a per-column group index)"),
+                 cl::cat(category));
+static cl::opt<double> damp("damp",
+                            cl::desc("GPTQ dampening, relative to mean "
+                                     "diag(H) (default 0.01)"),
+                            cl::init(0.01), cl::cat(category));
+static cl::opt<bool> sequential(
+    "sequential",
+    cl::desc("Calibrate each block on the outputs of the already-quantized "
+             "blocks before it (default)"),
+    cl::init(true), cl::cat(category));
+static cl::opt<bool> oneShot("one-shot",
+                             cl::desc("Calibrate all layers on the float "
+                                      "model in one pass"),
+                             cl::cat(category));
+static cl::opt<int64_t>
+    calibrationBatch("calib-batch",
+                     cl::desc("Calibration samples per run where the batch "
+                              "dimension is free (default 16)"),
+                     cl::init(16), cl::cat(category));
+static cl::opt<bool> quiet("quiet", cl::desc("No progress output"),
+                           cl::cat(category));
+static cl::opt<double>
+    avgBits("avg-bits",
+            cl::desc("Mixed precision: average storage bits per weight"),
+            cl::init(0), cl::cat(category));
+static cl::opt<int64_t>
+    maxWeightBytes("max-weight-bytes",
+                   cl::desc("Mixed precision: total weight bytes"), cl::init(0),
+                   cl::cat(category));
+static cl::opt<std::string>
+    candidateBits("candidate-bits",
+                  cl::desc("Mixed precision widths (default 2,3,4,8; 32 = "
+                           "float)"),
+                  cl::init("2,3,4,8"), cl::cat(category));
+static cl::opt<std::string>
+    precisionPlan("precision-plan",
+                  cl::desc("JSON {\"layer\": bits} fixing layers' widths"),
+                  cl::value_desc("plan.json"), cl::cat(category));
 
 static cl::opt<EmitKind> emit(
     "emit", cl::desc("What to produce"), cl::init(EmitKind::Exe),
@@ -107,6 +161,17 @@ int main(int argc, char **argv) {
   options.scaleType = scaleType;
   options.exclude = exclude;
   options.reportPath = reportPath;
+  options.calibration.assign(calibration.begin(), calibration.end());
+  options.actOrder = actOrder;
+  options.staticGroups = staticGroups;
+  options.damp = damp;
+  options.sequential = sequential && !oneShot;
+  options.calibrationBatch = calibrationBatch;
+  options.progress = !quiet;
+  options.avgBits = avgBits;
+  options.maxWeightBytes = maxWeightBytes;
+  options.candidateBits = candidateBits;
+  options.precisionPlan = precisionPlan;
   options.emit = emit;
   options.triple = triple;
   options.cpu = cpu;

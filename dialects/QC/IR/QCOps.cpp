@@ -8,6 +8,7 @@
 #include "dialects/QC/IR/QC.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -147,6 +148,20 @@ LogicalResult QuantizedWeightOp::verify() {
       return emitOpError("column scales must have one entry per row "
                          "position (")
              << type.getRowLength() << "), got " << columnsType;
+  }
+  if (getGroupIndex()) {
+    auto indexType = cast<RankedTensorType>(getGroupIndex().getType());
+    if (indexType.getRank() != 1 ||
+        indexType.getDimSize(0) != type.getRowLength())
+      return emitOpError("group index must have one entry per row position (")
+             << type.getRowLength() << "), got " << indexType;
+    DenseIntElementsAttr indices;
+    if (matchPattern(getGroupIndex(), m_Constant(&indices)))
+      for (const APInt &g : indices.getValues<APInt>())
+        if (g.isNegative() || g.getSExtValue() >= type.getNumGroups())
+          return emitOpError("group index ")
+                 << g.getSExtValue() << " is out of range [0, "
+                 << type.getNumGroups() << ")";
   }
   return success();
 }

@@ -28,6 +28,9 @@ def QC_QuantizedWeightOp : QC_Op<"quantized_weight",
     The optional `column_scales` (one f32 per position along a row) multiply
     every dequantized value of that column: AWQ's activation-aware scales,
     `w[n, k] = scales[n, g] * (q - zp[n, g]) * column_scales[k]`.
+    The optional `group_index` (one i32 per row position) gives the group of
+    each column when groups are not contiguous (GPTQ's act-order with
+    permuted groups): `g = group_index[k]` instead of `k / group_size`.
 
     ```mlir
     %w = qc.quantized_weight %packed, %scales, %zp
@@ -39,11 +42,13 @@ def QC_QuantizedWeightOp : QC_Op<"quantized_weight",
   let arguments = (ins RankedTensorOf<[I8]>:$packed,
                        RankedTensorOf<[F16, BF16, F32]>:$scales,
                        Optional<RankedTensorOf<[I8]>>:$zero_points,
-                       Optional<RankedTensorOf<[F32]>>:$column_scales);
+                       Optional<RankedTensorOf<[F32]>>:$column_scales,
+                       Optional<RankedTensorOf<[I32]>>:$group_index);
   let results = (outs QC_QWeightType:$result);
   let assemblyFormat = [{
     $packed `,` $scales (`,` $zero_points^)?
     (`column_scales` `(` $column_scales^ `:` type($column_scales) `)`)?
+    (`group_index` `(` $group_index^ `:` type($group_index) `)`)?
     attr-dict `:` type($packed) `,`
     type($scales) (`,` type($zero_points)^)? `->` qualified(type($result))
   }];

@@ -17,7 +17,7 @@ class MLIRContext;
 namespace qc {
 
 enum class EmitKind { Exe, Obj, MLIR, LLVMDialect, LLVMIR };
-enum class QuantMethod { None, RTN };
+enum class QuantMethod { None, RTN, GPTQ, AWQ };
 
 struct DriverOptions {
   std::string inputPath;
@@ -31,6 +31,21 @@ struct DriverOptions {
   std::string scaleType = "f16";
   std::string exclude;
   std::string reportPath;
+
+  // Calibration-based methods.
+  std::vector<std::string> calibration; ///< "NAME=FILE.npy"
+  bool actOrder = false;
+  bool staticGroups = false;
+  double damp = 0.01;
+  bool sequential = true; ///< false: one calibration pass (one-shot)
+  int64_t calibrationBatch = 16;
+  bool progress = true;
+
+  // Mixed precision (on when a budget is given).
+  double avgBits = 0;
+  int64_t maxWeightBytes = 0;
+  std::string candidateBits = "2,3,4,8";
+  std::string precisionPlan;
 
   EmitKind emit = EmitKind::Exe;
   std::string triple, cpu, features;

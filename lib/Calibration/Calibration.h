@@ -1,0 +1,76 @@
+//===- Calibration.h - Run a model on calibration data ----------*- C++ -*-===//
+//
+// Collects what GPTQ, AWQ and mixed precision need per layer (H = 2XᵀX/n,
+// mean |x| per input channel, a bounded sample of input rows) by running
+// the model through the same lowering and code generation as the final
+// binary: the module is instrumented to also return each layer's input,
+// compiled to a shared object, loaded, and run on the calibration set.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_LIB_CALIBRATION_CALIBRATION_H
+#define QC_LIB_CALIBRATION_CALIBRATION_H
+
+#include "targets/CPU/CPUTarget.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir::qc {
+
+/// One calibration array: samples along its leading dimension.
+struct CalibrationArray {
+  std::string name; ///< Graph input it feeds.
+  int32_t dtype;    ///< enum qc_dtype
+  std::vector<int64_t> sampleShape;
+  int64_t numSamples = 0;
+  std::vector<char> data;
+};
+
+/// Loads "NAME=FILE.npy" specs; all arrays must hold the same number of
+/// samples. Returns an error message or "".
+std::string loadCalibrationSet(ArrayRef<std::string> specs,
+                               std::vector<CalibrationArray> &set);
+
+/// Statistics of one layer's input X (rows of K values; for a convolution
+/// the rows are im2col patches, ordered like the flattened weight rows).
+struct LayerStatistics {
+  int64_t rowLength = 0;
+  int64_t rows = 0;           ///< Rows seen.
+  std::vector<double> xtx;    ///< K*K, sum of xᵀx.
+  std::vector<double> sumAbs; ///< K, sum of |x|.
+  std::vector<float> samples; ///< sampleRows*K, a uniform row sample.
+  int64_t sampleRows = 0;
+};
+
+struct CalibrationOptions {
+  std::string modelPath; ///< The ONNX model, re-imported at batch shape.
+  CPUTargetOptions target;
+  std::string linker; ///< C compiler used to link the shared object.
+  int64_t maxSampleRows = 2048;
+  int64_t maxBatch = 16; ///< Samples per run where the batch dim is free.
+  unsigned threads = 2;
+  bool progress = true; ///< On stderr, when it is a terminal.
+};
+
+/// Runs the model on `set` and returns statistics for `layerNames`. Layers
+/// of `quantizedSource` that already carry quantized weights are copied
+/// (by name) into the calibration model first, so statistics reflect the
+/// already-quantized layers (the sequential recipe). Errors go to `ctx`.
+FailureOr<llvm::StringMap<LayerStatistics>>
+calibrate(MLIRContext &ctx, const CalibrationOptions &options,
+          const std::vector<CalibrationArray> &set, ModuleOp quantizedSource,
+          ArrayRef<std::string> layerNames);
+
+/// Attaches qc.hessian / qc.act_mean_abs / qc.act_samples to the layers of
+/// `module` named in `stats`.
+void attachStatistics(ModuleOp module,
+                      const llvm::StringMap<LayerStatistics> &stats);
+
+} // namespace mlir::qc
+
+#endif // QC_LIB_CALIBRATION_CALIBRATION_H
