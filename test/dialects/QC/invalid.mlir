@@ -181,3 +181,31 @@ func.func @negative_conv_result(%x: tensor<1x1x8x8xf32>, %w: tensor<4x1x3x3xf32>
       : tensor<1x1x8x8xf32>, tensor<4x1x3x3xf32>, tensor<4xf32> -> tensor<1x4x8x8xf32>
   return
 }
+
+// -----
+
+func.func @negative_column_scales_length(%p: tensor<2x2xi8>, %s: tensor<2x1xf32>, %c: tensor<3xf32>) {
+  // expected-error@+1 {{column scales must have one entry per row position (4), got 'tensor<3xf32>'}}
+  %w = qc.quantized_weight %p, %s column_scales(%c : tensor<3xf32>) : tensor<2x2xi8>, tensor<2x1xf32>
+      -> !qc.qweight<2x4, #qc.layout<bits = 4, group_size = 0, symmetric = true, scale_type = f32>>
+  return
+}
+
+// -----
+
+func.func @negative_group_index_length(%p: tensor<2x2xi8>, %s: tensor<2x2xf32>, %g: tensor<5xi32>) {
+  // expected-error@+1 {{group index must have one entry per row position (4), got 'tensor<5xi32>'}}
+  %w = qc.quantized_weight %p, %s group_index(%g : tensor<5xi32>) : tensor<2x2xi8>, tensor<2x2xf32>
+      -> !qc.qweight<2x4, #qc.layout<bits = 4, group_size = 2, symmetric = true, scale_type = f32>>
+  return
+}
+
+// -----
+
+func.func @negative_group_index_range(%p: tensor<2x2xi8>, %s: tensor<2x2xf32>) {
+  %g = arith.constant dense<[0, 1, 2, 0]> : tensor<4xi32>
+  // expected-error@+1 {{group index 2 is out of range [0, 2)}}
+  %w = qc.quantized_weight %p, %s group_index(%g : tensor<4xi32>) : tensor<2x2xi8>, tensor<2x2xf32>
+      -> !qc.qweight<2x4, #qc.layout<bits = 4, group_size = 2, symmetric = true, scale_type = f32>>
+  return
+}

@@ -36,3 +36,15 @@ func.func @conv_symmetric_3bit(%x: tensor<1x4x8x8xf32>, %p: tensor<4x7xi8>, %s: 
       : tensor<1x4x8x8xf32>, !qc.qweight<4x2x3x3, #qc.layout<bits = 3, group_size = 0, symmetric = true, scale_type = f32>> -> tensor<1x4x4x4xf32>
   return %y : tensor<1x4x4x4xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func @awq_and_act_order_weights
+// CHECK: qc.quantized_weight %{{.*}}, %{{.*}}, %{{.*}} column_scales(%{{.*}} : tensor<4xf32>) group_index(%{{.*}} : tensor<4xi32>) : tensor<2x2xi8>, tensor<2x2xf32>, tensor<2x2xi8> -> !qc.qweight<2x4, #qc.layout<bits = 4, group_size = 2, symmetric = false, scale_type = f32>>
+func.func @awq_and_act_order_weights(%p: tensor<2x2xi8>, %s: tensor<2x2xf32>, %z: tensor<2x2xi8>,
+                                     %c: tensor<4xf32>, %g: tensor<4xi32>) {
+  %w = qc.quantized_weight %p, %s, %z column_scales(%c : tensor<4xf32>) group_index(%g : tensor<4xi32>)
+      : tensor<2x2xi8>, tensor<2x2xf32>, tensor<2x2xi8>
+      -> !qc.qweight<2x4, #qc.layout<bits = 4, group_size = 2, symmetric = false, scale_type = f32>>
+  return
+}

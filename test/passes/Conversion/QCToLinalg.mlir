@@ -66,3 +66,25 @@ func.func @conv_quantized(%x: tensor<1x2x4x4xf32>, %p: tensor<4x9xi8>, %s: tenso
       : tensor<1x2x4x4xf32>, !qc.qweight<4x1x3x3, #qc.layout<bits = 8, group_size = 0, symmetric = true, scale_type = f32>> -> tensor<1x4x2x2xf32>
   return %y : tensor<1x4x2x2xf32>
 }
+
+// -----
+
+// A group index replaces the scale's indexing map by a lookup, and column
+// scales multiply the dequantized value.
+// CHECK-LABEL: func @linear_group_index_column_scales
+// CHECK-SAME: %[[S:[a-z0-9]+]]: tensor<2x2xf32>, %[[C:[a-z0-9]+]]: tensor<4xf32>, %[[G:[a-z0-9]+]]: tensor<4xi32>
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %{{.*}}, %{{.*}}, %[[G]], %[[C]] : tensor<1x4xf32>, tensor<2x2xi8>, tensor<2x2xi8>, tensor<4xi32>, tensor<4xf32>)
+// CHECK: ^bb0(%{{.*}}: f32, %{{.*}}: i8, %{{.*}}: i8, %[[GV:.*]]: i32, %[[CV:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[GI:.*]] = arith.index_cast %[[GV]] : i32 to index
+// CHECK: %[[SC:.*]] = tensor.extract %[[S]][%{{.*}}, %[[GI]]] : tensor<2x2xf32>
+// CHECK: %[[W:.*]] = arith.mulf %{{.*}}, %[[SC]] : f32
+// CHECK: arith.mulf %[[W]], %[[CV]] : f32
+func.func @linear_group_index_column_scales(%x: tensor<1x4xf32>, %p: tensor<2x2xi8>, %s: tensor<2x2xf32>,
+                                            %c: tensor<4xf32>, %g: tensor<4xi32>) -> tensor<1x2xf32> {
+  %w = qc.quantized_weight %p, %s column_scales(%c : tensor<4xf32>) group_index(%g : tensor<4xi32>)
+      : tensor<2x2xi8>, tensor<2x2xf32>
+      -> !qc.qweight<2x4, #qc.layout<bits = 4, group_size = 2, symmetric = true, scale_type = f32>>
+  %y = qc.linear %x, %w : tensor<1x4xf32>, !qc.qweight<2x4, #qc.layout<bits = 4, group_size = 2, symmetric = true, scale_type = f32>> -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}
