@@ -395,14 +395,34 @@ LogicalResult importSlice(NodeContext &nc) {
     outStep[*axis] = step;
     shape[*axis] = count;
   }
-  SmallVector<AffineExpr> exprs;
-  for (int64_t d = 0; d < rank; ++d)
-    exprs.push_back(getAffineDimExpr(d, ctx) * outStep[d] + outStart[d]);
   auto outType = RankedTensorType::get(shape, type.getElementType());
   if (outType.getNumElements() == 0) {
     nc.setOutput(
         0, tensor::EmptyOp::create(nc.b, nc.loc, shape, type.getElementType()));
     return success();
+  }
+  // An ascending strided slice first (a negative step selects the same
+  // elements in reverse), then a reversal of the negative-step axes.
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  bool reversed = false;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t step = outStep[d], count = shape[d];
+    int64_t lowest = step > 0 ? outStart[d] : outStart[d] + (count - 1) * step;
+    offsets.push_back(nc.b.getIndexAttr(lowest));
+    sizes.push_back(nc.b.getIndexAttr(count));
+    strides.push_back(nc.b.getIndexAttr(std::abs(step)));
+    reversed |= step < 0;
+  }
+  Value slice = tensor::ExtractSliceOp::create(
+      nc.b, nc.loc, outType, nc.input(0), offsets, sizes, strides);
+  if (!reversed) {
+    nc.setOutput(0, slice);
+    return success();
+  }
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0; d < rank; ++d) {
+    AffineExpr dim = getAffineDimExpr(d, ctx);
+    exprs.push_back(outStep[d] < 0 ? shape[d] - 1 - dim : dim);
   }
   Value init =
       tensor::EmptyOp::create(nc.b, nc.loc, shape, type.getElementType());
@@ -411,7 +431,7 @@ LogicalResult importSlice(NodeContext &nc) {
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
   nc.setOutput(0, linalg::GenericOp::create(
-                      nc.b, nc.loc, TypeRange{outType}, ValueRange{nc.input(0)},
+                      nc.b, nc.loc, TypeRange{outType}, ValueRange{slice},
                       ValueRange{init}, maps, iterators,
                       [](OpBuilder &b, Location l, ValueRange args) {
                         linalg::YieldOp::create(b, l, args[0]);
