@@ -120,7 +120,10 @@ Type getElementType(MLIRContext *ctx, int32_t onnxType);
 /// Builds the constant of an ONNX tensor (initializer or Constant value),
 /// checking that its data matches its shape. Returns null after emitting an
 /// error at `loc`.
-Value importTensor(OpBuilder &b, Location loc, const onnx::TensorProto &t);
+/// External data (the ONNX convention for weights over 2 GB) is read from
+/// files under `modelDir`; locations that leave it are refused.
+Value importTensor(OpBuilder &b, Location loc, const onnx::TensorProto &t,
+                   llvm::StringRef modelDir = "");
 
 } // namespace mlir::qc
 

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -129,18 +130,64 @@ static bool appendTypedData(const onnx::TensorProto &t, Type elementType,
   return true;
 }
 
+/// Reads the external data of `t` (keys location, offset, length) from a
+/// file inside `modelDir`, memory-mapped. Fails with an error at `loc`.
+static LogicalResult readExternalData(Location loc, const onnx::TensorProto &t,
+                                      StringRef modelDir,
+                                      std::vector<char> &bytes) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto &entry : t.external_data()) {
+    if (entry.key() == "location")
+      location = entry.value();
+    else if ((entry.key() == "offset" || entry.key() == "length") &&
+             StringRef(entry.value())
+                 .getAsInteger(10, entry.key() == "offset" ? offset : length))
+      return emitError(loc) << "tensor '" << t.name() << "' has invalid "
+                            << entry.key() << " '" << entry.value() << "'";
+  }
+  if (location.empty())
+    return emitError(loc) << "tensor '" << t.name()
+                          << "' uses external data without a location";
+  // The data must stay inside the model's folder: no absolute paths and no
+  // '..' components (a hostile model must not read arbitrary files).
+  SmallVector<StringRef> parts;
+  StringRef(location).split(parts, '/');
+  if (llvm::sys::path::is_absolute(location) ||
+      llvm::is_contained(parts, "..") || StringRef(location).contains('\\'))
+    return emitError(loc) << "tensor '" << t.name()
+                          << "': external data location '" << location
+                          << "' escapes the model's directory";
+  SmallString<256> path(modelDir);
+  llvm::sys::path::append(path, location);
+  uint64_t fileSize;
+  if (std::error_code ec = llvm::sys::fs::file_size(path, fileSize))
+    return emitError(loc) << "tensor '" << t.name()
+                          << "': cannot read external data '" << path
+                          << "': " << ec.message();
+  if (length < 0)
+    length = int64_t(fileSize) - offset;
+  if (offset < 0 || length < 0 || uint64_t(offset + length) > fileSize)
+    return emitError(loc) << "tensor '" << t.name() << "': external data "
+                          << "range [" << offset << ", " << offset + length
+                          << ") is outside '" << location << "' (" << fileSize
+                          << " bytes)";
+  auto buffer = llvm::MemoryBuffer::getFileSlice(path, length, offset);
+  if (!buffer)
+    return emitError(loc) << "tensor '" << t.name()
+                          << "': cannot map external data '" << path
+                          << "': " << buffer.getError().message();
+  bytes.assign((*buffer)->getBufferStart(), (*buffer)->getBufferEnd());
+  return success();
+}
+
 Value mlir::qc::importTensor(OpBuilder &b, Location loc,
-                             const onnx::TensorProto &t) {
+                             const onnx::TensorProto &t, StringRef modelDir) {
   MLIRContext *ctx = b.getContext();
   Type elementType = getElementType(ctx, t.data_type());
   if (!elementType) {
     emitError(loc) << "tensor '" << t.name() << "' has unsupported data type "
                    << t.data_type();
-    return nullptr;
-  }
-  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
-    emitError(loc) << "tensor '" << t.name()
-                   << "' uses external data, which is not supported yet";
     return nullptr;
   }
   SmallVector<int64_t> shape;
@@ -158,7 +205,10 @@ Value mlir::qc::importTensor(OpBuilder &b, Location loc,
   int64_t elementBytes =
       std::max<int64_t>(1, elementType.getIntOrFloatBitWidth() / 8);
   std::vector<char> bytes;
-  if (t.has_raw_data()) {
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    if (failed(readExternalData(loc, t, modelDir, bytes)))
+      return nullptr;
+  } else if (t.has_raw_data()) {
     bytes.assign(t.raw_data().begin(), t.raw_data().end());
   } else if (!appendTypedData(t, elementType, bytes)) {
     emitError(loc) << "tensor '" << t.name() << "' has no readable data";
@@ -332,8 +382,9 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
   b.setInsertionPointToStart(entry);
 
   for (const auto &init : graph.initializer()) {
-    Value v = importTensor(
-        b, NameLoc::get(b.getStringAttr(init.name()), fileLoc()), init);
+    Value v =
+        importTensor(b, NameLoc::get(b.getStringAttr(init.name()), fileLoc()),
+                     init, llvm::sys::path::parent_path(path));
     if (!v)
       return nullptr;
     if (!values.count(init.name()))
@@ -455,8 +506,7 @@ mlir::qc::readDeclaredInputs(StringRef path, MLIRContext *ctx) {
   return inputs;
 }
 
-OwningOpRef<ModuleOp> mlir::qc::importONNXFile(StringRef path,
-                                               MLIRContext *ctx,
+OwningOpRef<ModuleOp> mlir::qc::importONNXFile(StringRef path, MLIRContext *ctx,
                                                const ImportOptions &options) {
   onnx::ModelProto model;
   if (failed(parseModel(path, ctx, model)))

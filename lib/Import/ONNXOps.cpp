@@ -129,6 +129,11 @@ FailureOr<Value> mlir::qc::broadcastElementwise(
   SmallVector<int64_t> shape;
   for (Value input : inputs) {
     auto type = cast<RankedTensorType>(input.getType());
+    // arith has no unsigned element types; a wrong signed result would be
+    // worse than a clear error.
+    if (type.getElementType().isUnsignedInteger())
+      return nc.error() << "element type " << type.getElementType()
+                        << " is not supported by this op yet";
     auto merged = broadcastShapes(shape, type.getShape());
     if (failed(merged)) {
       auto diag = nc.error() << "input shapes";
@@ -306,8 +311,8 @@ FailureOr<Value> buildBatchMatMul(NodeContext &nc, Value a, Value b) {
           maps, iterators,
           [](OpBuilder &bb, Location l, ValueRange args) {
             auto fmf = arith::FastMathFlagsAttr::get(
-                bb.getContext(), arith::FastMathFlags::reassoc |
-                                     arith::FastMathFlags::contract);
+                bb.getContext(),
+                arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
             Value prod = arith::MulFOp::create(bb, l, args[0], args[1], fmf);
             linalg::YieldOp::create(
                 bb, l, Value(arith::AddFOp::create(bb, l, args[2], prod, fmf)));
