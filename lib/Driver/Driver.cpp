@@ -316,6 +316,12 @@ int mlir::qc::compileModel(const DriverOptions &options, MLIRContext &ctx) {
     if (!error.empty())
       return fail("--input-shape: " + error);
   }
+  for (const std::string &spec : options.boundInputs) {
+    auto [name, file] = StringRef(spec).split('=');
+    if (name.empty() || file.empty())
+      return fail("--bind-input expects NAME=FILE.npy, got '" + spec + "'");
+    importOptions.boundInputs[name] = file.str();
+  }
   OwningOpRef<ModuleOp> module =
       importONNXFile(options.inputPath, &ctx, importOptions);
   if (!module || failed(verify(*module)))

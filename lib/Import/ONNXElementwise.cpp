@@ -341,14 +341,38 @@ LogicalResult importClip(NodeContext &nc) {
     lo = nc.getFloat("min", float(lo));
     hi = nc.getFloat("max", float(hi));
   } else {
+    bool runtimeBounds = false;
     for (unsigned i = 1; i <= 2; ++i) {
       if (!nc.hasInput(i))
         continue;
       auto v = constantFloats(nc, i);
-      if (failed(v) || v->size() != 1)
-        return nc.error() << (i == 1 ? "min" : "max")
-                          << " must be a constant scalar";
+      if (failed(v)) {
+        runtimeBounds = true;
+        continue;
+      }
+      if (v->size() != 1)
+        return nc.error() << (i == 1 ? "min" : "max") << " must be a scalar";
       (i == 1 ? lo : hi) = (*v)[0];
+    }
+    if (runtimeBounds) {
+      // Bounds computed at run time: an element-wise max/min with them.
+      bool hasMin = nc.hasInput(1), hasMax = nc.hasInput(2);
+      return elementwise(
+          nc, nullptr, [&](OpBuilder &b, Location loc, ValueRange args) {
+            Value x = args[0];
+            unsigned next = 1;
+            if (hasMin)
+              x = isInt
+                      ? Value(arith::MaxSIOp::create(b, loc, x, args[next]))
+                      : Value(arith::MaximumFOp::create(b, loc, x, args[next]));
+            if (hasMin)
+              ++next;
+            if (hasMax)
+              x = isInt
+                      ? Value(arith::MinSIOp::create(b, loc, x, args[next]))
+                      : Value(arith::MinimumFOp::create(b, loc, x, args[next]));
+            return x;
+          });
     }
   }
   Value out = buildElementwise(

@@ -14,6 +14,10 @@
 
 #include "onnx/defs/parser.h"
 
+extern "C" {
+#include "Npy.h"
+}
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringSet.h"
@@ -266,6 +270,7 @@ public:
 
 private:
   Location fileLoc() { return FileLineColLoc::get(ctx, path, 0, 0); }
+  Value importBoundInput(StringRef name, StringRef npyPath);
   FailureOr<RankedTensorType> inputType(const onnx::ValueInfoProto &input);
 
   MLIRContext *ctx;
@@ -329,6 +334,44 @@ GraphImporter::inputType(const onnx::ValueInfoProto &input) {
   return RankedTensorType::get(shape, elementType);
 }
 
+Value GraphImporter::importBoundInput(StringRef name, StringRef npyPath) {
+  qc_npy_array array;
+  char err[512];
+  if (qc_npy_read(npyPath.str().c_str(), &array, err, sizeof(err)) != 0) {
+    emitError(fileLoc()) << "--bind-input " << name << ": " << err;
+    return nullptr;
+  }
+  Type elementType;
+  switch (array.dtype) {
+  case QC_DTYPE_F32:
+    elementType = b.getF32Type();
+    break;
+  case QC_DTYPE_I64:
+    elementType = b.getI64Type();
+    break;
+  case QC_DTYPE_I32:
+    elementType = b.getI32Type();
+    break;
+  case QC_DTYPE_I8:
+  case QC_DTYPE_U8:
+    elementType = b.getI8Type();
+    break;
+  default:
+    qc_npy_free(&array);
+    emitError(fileLoc()) << "--bind-input " << name << ": unsupported dtype "
+                         << qc_dtype_name(array.dtype);
+    return nullptr;
+  }
+  auto type = RankedTensorType::get(ArrayRef<int64_t>(array.shape, array.rank),
+                                    elementType);
+  Value v = createConstant(
+      b, NameLoc::get(b.getStringAttr(name), fileLoc()), type,
+      ArrayRef<char>(static_cast<const char *>(array.data), array.nbytes),
+      name);
+  qc_npy_free(&array);
+  return v;
+}
+
 OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
   int64_t opset = -1;
   for (const auto &op : model.opset_import())
@@ -361,9 +404,19 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
 
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
+  for (const auto &bound : options.boundInputs)
+    if (llvm::none_of(graph.input(), [&](const onnx::ValueInfoProto &input) {
+          return input.name() == bound.getKey();
+        })) {
+      emitError(fileLoc()) << "--bind-input names '" << bound.getKey()
+                           << "', which is not a graph input";
+      return nullptr;
+    }
   for (const auto &input : graph.input()) {
     if (initializers.count(input.name()))
       continue; // An initializer with a default value, not a real input.
+    if (options.boundInputs.count(input.name()))
+      continue; // Materialized as a constant below.
     FailureOr<RankedTensorType> type = inputType(input);
     if (failed(type))
       return nullptr;
@@ -380,6 +433,13 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
     values[name] = entry->getArgument(i);
   }
   b.setInsertionPointToStart(entry);
+
+  for (const auto &bound : options.boundInputs) {
+    Value v = importBoundInput(bound.getKey(), bound.getValue());
+    if (!v)
+      return nullptr;
+    values[bound.getKey()] = v;
+  }
 
   for (const auto &init : graph.initializer()) {
     Value v =

@@ -21,6 +21,9 @@ namespace mlir::qc {
 struct ImportOptions {
   /// Shapes pinning symbolic (or all) dimensions of graph inputs, by name.
   llvm::StringMap<std::vector<int64_t>> inputShapes;
+  /// Graph inputs compiled in as constants from .npy files, by name (the
+  /// model is specialized on them; they are no longer inputs).
+  llvm::StringMap<std::string> boundInputs;
 };
 
 /// Parses "NAME=AxBxC" into `options`; returns an error message or "".

@@ -197,20 +197,73 @@ Value buildLinear(NodeContext &nc, Value x, Value weight, Value bias) {
   return LinearOp::create(nc.b, nc.loc, type, x, weight, bias);
 }
 
+FailureOr<Value> buildBatchMatMul(NodeContext &nc, Value a, Value b);
+
+/// 2-D transpose of `v`.
+Value transpose2D(NodeContext &nc, Value v) {
+  MLIRContext *ctx = nc.b.getContext();
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape = {type.getDimSize(1), type.getDimSize(0)};
+  auto outType = RankedTensorType::get(shape, type.getElementType());
+  Value init =
+      tensor::EmptyOp::create(nc.b, nc.loc, shape, type.getElementType());
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d1, d0}, ctx),
+                                 AffineMap::getMultiDimIdentityMap(2, ctx)};
+  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             nc.b, nc.loc, TypeRange{outType}, ValueRange{v}, ValueRange{init},
+             maps, iterators,
+             [](OpBuilder &b, Location l, ValueRange args) {
+               linalg::YieldOp::create(b, l, args[0]);
+             })
+      .getResult(0);
+}
+
+/// Gemm of activations (B not constant, or transA): alpha A'B' + beta C.
+LogicalResult importGemmGeneral(NodeContext &nc, bool transA, bool transB,
+                                float alpha, float beta) {
+  Value a = transA ? transpose2D(nc, nc.input(0)) : nc.input(0);
+  Value b = transB ? transpose2D(nc, nc.input(1)) : nc.input(1);
+  FailureOr<Value> y = buildBatchMatMul(nc, a, b);
+  if (failed(y))
+    return failure();
+  SmallVector<Value> inputs = {*y};
+  if (nc.hasInput(2))
+    inputs.push_back(nc.input(2));
+  FailureOr<Value> out = broadcastElementwise(
+      nc, inputs, nc.b.getF32Type(),
+      [&](OpBuilder &bb, Location l, ValueRange args) -> Value {
+        Type f32 = bb.getF32Type();
+        Value r = arith::MulFOp::create(bb, l, args[0],
+                                        scalarConstant(bb, l, f32, alpha));
+        if (args.size() > 1)
+          r = arith::AddFOp::create(
+              bb, l, r,
+              arith::MulFOp::create(bb, l, args[1],
+                                    scalarConstant(bb, l, f32, beta)));
+        return r;
+      });
+  if (failed(out))
+    return failure();
+  nc.setOutput(0, *out);
+  return success();
+}
+
 LogicalResult importGemm(NodeContext &nc) {
   if (failed(requireF32(nc)))
     return failure();
   if (nc.inputType(0).getRank() != 2 || nc.inputType(1).getRank() != 2)
     return nc.error() << "A and B must be 2-D, got " << nc.inputType(0)
                       << " and " << nc.inputType(1);
-  if (nc.getInt("transA", 0) != 0)
-    return nc.error() << "transA=1 is not supported yet";
+  bool transA = nc.getInt("transA", 0) != 0;
   bool transB = nc.getInt("transB", 0) != 0;
   float alpha = nc.getFloat("alpha", 1.0f), beta = nc.getFloat("beta", 1.0f);
   // qc.linear wants [out, in]: B is [K, N] unless transB.
-  FailureOr<Value> weight = weightConstant(nc, 1, !transB, alpha);
+  FailureOr<Value> weight = transA ? FailureOr<Value>(failure())
+                                   : weightConstant(nc, 1, !transB, alpha);
   if (failed(weight))
-    return nc.error() << "B must be a constant f32 initializer";
+    return importGemmGeneral(nc, transA, transB, alpha, beta);
   int64_t k = nc.inputType(0).getDimSize(1);
   int64_t n = getWeightShape(weight->getType())[0];
   if (getWeightShape(weight->getType())[1] != k)
@@ -355,8 +408,6 @@ LogicalResult importConv(NodeContext &nc) {
     return nc.error() << "only 2-D convolution (4-D input and weight) is "
                          "supported, got "
                       << xType << " and " << wType;
-  if (!matchPattern(nc.input(1), m_Constant()))
-    return nc.error() << "the weight must be a constant initializer";
   std::vector<int64_t> strides = nc.getInts("strides", {1, 1});
   std::vector<int64_t> dilations = nc.getInts("dilations", {1, 1});
   std::vector<int64_t> pads = nc.getInts("pads", {0, 0, 0, 0});

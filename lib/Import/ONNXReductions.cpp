@@ -142,21 +142,29 @@ template <ReduceKind Kind> LogicalResult importReduce(NodeContext &nc) {
     result = reduce(b, loc, input, *axes, numberAttr(b, et, 0), keep, add);
     break;
   case ReduceKind::Max:
+  case ReduceKind::Min: {
+    bool isMax = Kind == ReduceKind::Max;
+    // Booleans: max is "any" (or), min is "all" (and); signed i1 compares
+    // would treat true as -1.
+    bool isBool = et.isInteger(1);
+    TypedAttr init = isBool  ? TypedAttr(b.getBoolAttr(!isMax))
+                     : isMax ? lowestAttr(b, et)
+                             : highestAttr(b, et);
     result =
-        reduce(b, loc, input, *axes, lowestAttr(b, et), keep,
-               [&](OpBuilder &nb, Location l, Value x, Value acc) {
-                 return fl ? Value(arith::MaximumFOp::create(nb, l, x, acc))
-                           : Value(arith::MaxSIOp::create(nb, l, x, acc));
+        reduce(b, loc, input, *axes, init, keep,
+               [&](OpBuilder &nb, Location l, Value x, Value acc) -> Value {
+                 if (isBool)
+                   return isMax ? Value(arith::OrIOp::create(nb, l, x, acc))
+                                : Value(arith::AndIOp::create(nb, l, x, acc));
+                 if (fl)
+                   return isMax
+                              ? Value(arith::MaximumFOp::create(nb, l, x, acc))
+                              : Value(arith::MinimumFOp::create(nb, l, x, acc));
+                 return isMax ? Value(arith::MaxSIOp::create(nb, l, x, acc))
+                              : Value(arith::MinSIOp::create(nb, l, x, acc));
                });
     break;
-  case ReduceKind::Min:
-    result =
-        reduce(b, loc, input, *axes, highestAttr(b, et), keep,
-               [&](OpBuilder &nb, Location l, Value x, Value acc) {
-                 return fl ? Value(arith::MinimumFOp::create(nb, l, x, acc))
-                           : Value(arith::MinSIOp::create(nb, l, x, acc));
-               });
-    break;
+  }
   case ReduceKind::Prod:
     result = reduce(b, loc, input, *axes, numberAttr(b, et, 1), keep,
                     [&](OpBuilder &nb, Location l, Value x, Value acc) {
@@ -296,10 +304,6 @@ LogicalResult importLayerNorm(NodeContext &nc) {
   auto axis = normalizeAxis(nc, nc.getInt("axis", -1), rank);
   if (failed(axis))
     return failure();
-  if (nc.node.output_size() > 1)
-    for (int i = 1; i < nc.node.output_size(); ++i)
-      if (!nc.node.output(i).empty())
-        return nc.error() << "the Mean/InvStdDev outputs are not supported";
   double eps = nc.getFloat("epsilon", 1e-5f);
   SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(*axis, rank));
   int64_t count = 1;
@@ -352,6 +356,25 @@ LogicalResult importLayerNorm(NodeContext &nc) {
   if (failed(out))
     return failure();
   nc.setOutput(0, *out);
+  // Optional outputs: the mean and 1/sqrt(var + eps), reduced dims kept.
+  auto statsType = cast<RankedTensorType>(mean.getType());
+  if (nc.node.output_size() > 1 && !nc.node.output(1).empty())
+    nc.setOutput(1, buildElementwise(
+                        b, loc, mean, statsType,
+                        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                          return arith::MulFOp::create(nb, l, a[0],
+                                                       invCount(nb, l));
+                        }));
+  if (nc.node.output_size() > 2 && !nc.node.output(2).empty())
+    nc.setOutput(
+        2, buildElementwise(
+               b, loc, var, statsType,
+               [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                 Value v = arith::AddFOp::create(
+                     nb, l, arith::MulFOp::create(nb, l, a[0], invCount(nb, l)),
+                     scalarConstant(nb, l, et, eps));
+                 return math::RsqrtOp::create(nb, l, v);
+               }));
   return success();
 }
 

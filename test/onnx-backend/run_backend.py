@@ -349,6 +349,11 @@ def compile_and_run(case, graph, inputs, data_dir, work, args):
             return "unsupported-input", str(e)
         npy = os.path.join(work, "input_%d.npy" % k)
         np.save(npy, np.array(array, order="C"))  # keeps rank 0
+        if args.bind_int_inputs and array.dtype in (np.int32, np.int64):
+            # Specialize on integer inputs (axes, shapes, pads, indices):
+            # compiled in as constants, not read at run time.
+            pins += ["--bind-input", "%s=%s" % (value.name, npy)]
+            continue
         run_inputs += ["--input", "%s=%s" % (value.name, npy)]
         if static_dims(value) is None and array.ndim > 0:
             pins += ["--input-shape",
@@ -564,6 +569,10 @@ def main():
     parser.add_argument("--compile-timeout", type=float, default=300,
                         metavar="S")
     parser.add_argument("--run-timeout", type=float, default=60, metavar="S")
+    parser.add_argument("--bind-int-inputs", action="store_true",
+                        help="compile int32/int64 inputs in as constants "
+                             "(quantc --bind-input), like onnx-mlir's "
+                             "constant-input variant of the suite")
     parser.add_argument("--table", metavar="OUT.tsv")
     parser.add_argument("--markdown", metavar="OUT.md")
     parser.add_argument("--expect", metavar="EXPECTED.tsv")

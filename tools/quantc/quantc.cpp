@@ -30,6 +30,11 @@ static cl::list<std::string>
                 cl::desc("Pin a graph input's shape, e.g. input=1x3x224x224"),
                 cl::value_desc("NAME=DIMS"), cl::cat(category));
 
+static cl::list<std::string> boundInputs(
+    "bind-input",
+    cl::desc("Compile a graph input in as a constant read from a .npy file"),
+    cl::value_desc("NAME=FILE.npy"), cl::cat(category));
+
 static cl::opt<QuantMethod> quant(
     "quant", cl::desc("Weight quantization method"),
     cl::init(QuantMethod::None),
@@ -154,6 +159,7 @@ int main(int argc, char **argv) {
   options.inputPath = inputPath;
   options.outputPath = outputPath;
   options.inputShapes.assign(inputShapes.begin(), inputShapes.end());
+  options.boundInputs.assign(boundInputs.begin(), boundInputs.end());
   options.quant = quant;
   options.bits = bits;
   options.groupSize = groupSize;

@@ -23,6 +23,7 @@ struct DriverOptions {
   std::string inputPath;
   std::string outputPath; ///< Empty: derived from the input (or stdout).
   std::vector<std::string> inputShapes; ///< "NAME=AxB" pins.
+  std::vector<std::string> boundInputs; ///< "NAME=FILE.npy" constants.
 
   QuantMethod quant = QuantMethod::None;
   unsigned bits = 8;
