@@ -107,6 +107,14 @@ FailureOr<std::optional<SmallVector<int64_t>>> getAxes(NodeContext &nc,
                                                        llvm::StringRef attrName,
                                                        int64_t rank);
 
+/// Applies the node's auto_pad (NOTSET, SAME_UPPER, SAME_LOWER, VALID) to
+/// `pads` ([begin..., end...]) for the given spatial input and kernel sizes.
+LogicalResult resolveAutoPad(NodeContext &nc, ArrayRef<int64_t> inputSpatial,
+                             ArrayRef<int64_t> kernel,
+                             ArrayRef<int64_t> strides,
+                             ArrayRef<int64_t> dilations,
+                             std::vector<int64_t> &pads);
+
 /// Element-wise linalg.generic over `inputs` broadcast (numpy rules) to
 /// their common shape, with element type `resultElementType`. Fails with an
 /// error when the shapes do not broadcast.

@@ -38,8 +38,8 @@ struct DeclaredInput {
 
 /// The model's graph inputs (initializers excluded), or failure with a
 /// diagnostic. Used to derive shapes for calibration batches.
-FailureOr<std::vector<DeclaredInput>>
-readDeclaredInputs(llvm::StringRef path, MLIRContext *ctx);
+FailureOr<std::vector<DeclaredInput>> readDeclaredInputs(llvm::StringRef path,
+                                                         MLIRContext *ctx);
 
 /// Imports `path`: ONNX text syntax if it ends in .onnxtxt or .txt, binary
 /// protobuf otherwise. Errors are reported through the context's diagnostic

@@ -149,6 +149,34 @@ FailureOr<Value> mlir::qc::broadcastElementwise(
                           body);
 }
 
+LogicalResult mlir::qc::resolveAutoPad(NodeContext &nc,
+                                       ArrayRef<int64_t> inputSpatial,
+                                       ArrayRef<int64_t> kernel,
+                                       ArrayRef<int64_t> strides,
+                                       ArrayRef<int64_t> dilations,
+                                       std::vector<int64_t> &pads) {
+  std::string autoPad = nc.getString("auto_pad", "NOTSET");
+  size_t n = inputSpatial.size();
+  if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    // Output = ceil(input / stride); the odd padding unit goes at the end
+    // (SAME_UPPER) or the beginning (SAME_LOWER).
+    for (size_t i = 0; i < n; ++i) {
+      int64_t out = (inputSpatial[i] + strides[i] - 1) / strides[i];
+      int64_t span = dilations[i] * (kernel[i] - 1) + 1;
+      int64_t total =
+          std::max<int64_t>(0, (out - 1) * strides[i] + span - inputSpatial[i]);
+      int64_t small = total / 2, large = total - small;
+      pads[i] = autoPad == "SAME_UPPER" ? small : large;
+      pads[i + n] = autoPad == "SAME_UPPER" ? large : small;
+    }
+  } else if (autoPad == "VALID") {
+    std::fill(pads.begin(), pads.end(), 0);
+  } else if (autoPad != "NOTSET") {
+    return nc.error() << "unsupported auto_pad '" << autoPad << "'";
+  }
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Layers
 //===----------------------------------------------------------------------===//
@@ -203,21 +231,10 @@ FailureOr<Value> buildBatchMatMul(NodeContext &nc, Value a, Value b);
 Value transpose2D(NodeContext &nc, Value v) {
   MLIRContext *ctx = nc.b.getContext();
   auto type = cast<RankedTensorType>(v.getType());
-  SmallVector<int64_t> shape = {type.getDimSize(1), type.getDimSize(0)};
-  auto outType = RankedTensorType::get(shape, type.getElementType());
-  Value init =
-      tensor::EmptyOp::create(nc.b, nc.loc, shape, type.getElementType());
-  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
-  SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d1, d0}, ctx),
-                                 AffineMap::getMultiDimIdentityMap(2, ctx)};
-  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
-  return linalg::GenericOp::create(
-             nc.b, nc.loc, TypeRange{outType}, ValueRange{v}, ValueRange{init},
-             maps, iterators,
-             [](OpBuilder &b, Location l, ValueRange args) {
-               linalg::YieldOp::create(b, l, args[0]);
-             })
-      .getResult(0);
+  auto outType = RankedTensorType::get({type.getDimSize(1), type.getDimSize(0)},
+                                       type.getElementType());
+  return buildRemap(nc.b, nc.loc, v, outType,
+                    {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)});
 }
 
 /// Gemm of activations (B not constant, or transA): alpha A'B' + beta C.
@@ -412,24 +429,12 @@ LogicalResult importConv(NodeContext &nc) {
   std::vector<int64_t> dilations = nc.getInts("dilations", {1, 1});
   std::vector<int64_t> pads = nc.getInts("pads", {0, 0, 0, 0});
   int64_t group = nc.getInt("group", 1);
-  std::string autoPad = nc.getString("auto_pad", "NOTSET");
   if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4)
     return nc.error() << "expected 2 strides, 2 dilations and 4 pads";
-  if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-    for (int i = 0; i < 2; ++i) {
-      int64_t in = xType.getDimSize(2 + i);
-      int64_t out = (in + strides[i] - 1) / strides[i];
-      int64_t span = dilations[i] * (wType.getDimSize(2 + i) - 1) + 1;
-      int64_t total = std::max<int64_t>(0, (out - 1) * strides[i] + span - in);
-      int64_t small = total / 2, large = total - small;
-      pads[i] = autoPad == "SAME_UPPER" ? small : large;
-      pads[i + 2] = autoPad == "SAME_UPPER" ? large : small;
-    }
-  } else if (autoPad == "VALID") {
-    pads = {0, 0, 0, 0};
-  } else if (autoPad != "NOTSET") {
-    return nc.error() << "unsupported auto_pad '" << autoPad << "'";
-  }
+  if (failed(resolveAutoPad(nc, xType.getShape().drop_front(2),
+                            wType.getShape().drop_front(2), strides, dilations,
+                            pads)))
+    return failure();
   std::string error;
   auto shape = inferConv2DShape(xType.getShape(), wType.getShape(), strides,
                                 pads, dilations, group, error);

@@ -535,7 +535,6 @@ LogicalResult importPool(NodeContext &nc, bool isMax) {
   std::vector<int64_t> strides = nc.getInts("strides", {1, 1});
   std::vector<int64_t> pads = nc.getInts("pads", {0, 0, 0, 0});
   std::vector<int64_t> dilations = nc.getInts("dilations", {1, 1});
-  std::string autoPad = nc.getString("auto_pad", "NOTSET");
   bool ceilMode = nc.getInt("ceil_mode", 0) != 0;
   bool countPad = nc.getInt("count_include_pad", 0) != 0;
   if (kernel.size() != 2 || strides.size() != 2 || pads.size() != 4 ||
@@ -544,21 +543,8 @@ LogicalResult importPool(NodeContext &nc, bool isMax) {
                          "dilations";
   int64_t inH = type.getDimSize(2), inW = type.getDimSize(3);
   int64_t in[2] = {inH, inW};
-  if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-    for (int i = 0; i < 2; ++i) {
-      int64_t out = (in[i] + strides[i] - 1) / strides[i];
-      int64_t span = dilations[i] * (kernel[i] - 1) + 1;
-      int64_t total =
-          std::max<int64_t>(0, (out - 1) * strides[i] + span - in[i]);
-      int64_t small = total / 2, large = total - small;
-      pads[i] = autoPad == "SAME_UPPER" ? small : large;
-      pads[i + 2] = autoPad == "SAME_UPPER" ? large : small;
-    }
-  } else if (autoPad == "VALID") {
-    pads = {0, 0, 0, 0};
-  } else if (autoPad != "NOTSET") {
-    return nc.error() << "unsupported auto_pad '" << autoPad << "'";
-  }
+  if (failed(resolveAutoPad(nc, {inH, inW}, kernel, strides, dilations, pads)))
+    return failure();
   int64_t out[2];
   int64_t extraHigh[2] = {0, 0};
   for (int i = 0; i < 2; ++i) {

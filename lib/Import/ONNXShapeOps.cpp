@@ -218,19 +218,7 @@ LogicalResult importTranspose(NodeContext &nc) {
     shape.push_back(type.getDimSize(perm[i]));
   }
   auto outType = RankedTensorType::get(shape, type.getElementType());
-  Value init =
-      tensor::EmptyOp::create(nc.b, nc.loc, shape, type.getElementType());
-  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, exprs, ctx),
-                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
-  nc.setOutput(0, linalg::GenericOp::create(
-                      nc.b, nc.loc, TypeRange{outType}, ValueRange{nc.input(0)},
-                      ValueRange{init}, maps, iterators,
-                      [](OpBuilder &b, Location l, ValueRange args) {
-                        linalg::YieldOp::create(b, l, args[0]);
-                      })
-                      .getResult(0));
+  nc.setOutput(0, buildRemap(nc.b, nc.loc, nc.input(0), outType, exprs));
   return success();
 }
 
@@ -424,19 +412,7 @@ LogicalResult importSlice(NodeContext &nc) {
     AffineExpr dim = getAffineDimExpr(d, ctx);
     exprs.push_back(outStep[d] < 0 ? shape[d] - 1 - dim : dim);
   }
-  Value init =
-      tensor::EmptyOp::create(nc.b, nc.loc, shape, type.getElementType());
-  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, exprs, ctx),
-                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
-  nc.setOutput(0, linalg::GenericOp::create(
-                      nc.b, nc.loc, TypeRange{outType}, ValueRange{slice},
-                      ValueRange{init}, maps, iterators,
-                      [](OpBuilder &b, Location l, ValueRange args) {
-                        linalg::YieldOp::create(b, l, args[0]);
-                      })
-                      .getResult(0));
+  nc.setOutput(0, buildRemap(nc.b, nc.loc, slice, outType, exprs));
   return success();
 }
 
@@ -553,20 +529,7 @@ LogicalResult importTile(NodeContext &nc) {
     exprs.push_back(getAffineDimExpr(d, ctx) % type.getDimSize(d));
   }
   auto outType = RankedTensorType::get(shape, type.getElementType());
-  Value init =
-      tensor::EmptyOp::create(nc.b, nc.loc, shape, type.getElementType());
-  unsigned rank = type.getRank();
-  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, exprs, ctx),
-                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
-  nc.setOutput(0, linalg::GenericOp::create(
-                      nc.b, nc.loc, TypeRange{outType}, ValueRange{nc.input(0)},
-                      ValueRange{init}, maps, iterators,
-                      [](OpBuilder &b, Location l, ValueRange args) {
-                        linalg::YieldOp::create(b, l, args[0]);
-                      })
-                      .getResult(0));
+  nc.setOutput(0, buildRemap(nc.b, nc.loc, nc.input(0), outType, exprs));
   return success();
 }
 

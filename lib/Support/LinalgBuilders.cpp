@@ -81,3 +81,23 @@ Value mlir::qc::buildBroadcastAlongDim(OpBuilder &b, Location loc, Value vector,
              })
       .getResult(0);
 }
+
+Value mlir::qc::buildRemap(OpBuilder &b, Location loc, Value input,
+                           RankedTensorType resultType,
+                           ArrayRef<AffineExpr> inputIndices) {
+  MLIRContext *ctx = b.getContext();
+  unsigned rank = resultType.getRank();
+  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(),
+                                       resultType.getElementType());
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, inputIndices, ctx),
+                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{resultType}, ValueRange{input}, ValueRange{init},
+             maps, iterators,
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, args[0]);
+             })
+      .getResult(0);
+}

@@ -30,6 +30,12 @@ Value buildFilled(OpBuilder &b, Location loc, RankedTensorType resultType,
 Value buildBroadcastAlongDim(OpBuilder &b, Location loc, Value vector,
                              RankedTensorType resultType, unsigned dim);
 
+/// `resultType` whose element at index (d0, ..., dn) is `input`'s element
+/// at `inputIndices` (affine in d0..dn): transposes, tiles, reversals.
+Value buildRemap(OpBuilder &b, Location loc, Value input,
+                 RankedTensorType resultType,
+                 ArrayRef<AffineExpr> inputIndices);
+
 /// numpy broadcast of two shapes, or failure.
 FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
                                                 ArrayRef<int64_t> b);

@@ -134,12 +134,13 @@ def cases(work):
                                             "w")])
     yield "conv1d.onnx", conv1d, [], \
         "node 'conv' (Conv, opset 17): only 2-D convolution"
-    gemm = model([helper.make_node("Gemm", ["x", "w"], ["y"], name="gemm",
-                                   transA=1)],
-                 [vi("x", [2, 2])], [vi("y", [2, 2])],
-                 [numpy_helper.from_array(np.ones((2, 2), np.float32), "w")])
-    yield "gemm-transa.onnx", gemm, [], \
-        "node 'gemm' (Gemm, opset 17): transA=1 is not supported yet"
+    autopad = model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv",
+                                      auto_pad="SOMETIMES")],
+                    [vi("x", [1, 1, 4, 4])], [vi("y", [1, 1, 2, 2])],
+                    [numpy_helper.from_array(np.ones((1, 1, 3, 3), np.float32),
+                                             "w")])
+    yield "conv-auto-pad.onnx", autopad, [], \
+        "node 'conv' (Conv, opset 17): unsupported auto_pad 'SOMETIMES'"
     perm = model([helper.make_node("Transpose", ["x"], ["y"], name="t",
                                    perm=[0, 0])],
                  [vi("x", [2, 3])], [vi("y", [3, 2])])
