@@ -30,7 +30,7 @@ namespace {
 /// One way to store a layer: its width, bytes and estimated output error.
 struct Choice {
   unsigned bits;
-  int64_t bytes;
+  int64_t cost; ///< Storage bytes, or code bits under avg-bits.
   double error;
 };
 
@@ -131,9 +131,12 @@ struct MixedPrecisionPass final
             layer, it->second, succeeded(h) ? &*h : nullptr, *options));
       choices.push_back(std::move(layerChoices));
     }
+    // avg-bits counts code bits per weight, as "3-bit" and "4-bit" do in
+    // the literature (scales and zero points excluded); max-weight-bytes
+    // counts every stored byte.
     int64_t budget = maxWeightBytes > 0
                          ? int64_t(maxWeightBytes)
-                         : int64_t(avgBits * double(totalWeights) / 8.0);
+                         : int64_t(avgBits * double(totalWeights));
     FailureOr<std::vector<unsigned>> plan = choose(func, choices, budget);
     if (failed(plan))
       return signalPassFailure();
@@ -146,8 +149,9 @@ struct MixedPrecisionPass final
                   const std::vector<float> *h,
                   const WeightPassOptions &options) {
     int64_t rows = layer.rows(), k = layer.rowLength();
+    bool codeBits = maxWeightBytes <= 0;
     if (bits == 32)
-      return {32, rows * k * 4, 0.0};
+      return {32, codeBits ? rows * k * 32 : rows * k * 4, 0.0};
     QuantSpec spec = layer.spec;
     spec.bits = bits;
     QuantizedMatrix q = quantizeRTN(layer.weights.data(), rows, k, spec);
@@ -157,7 +161,9 @@ struct MixedPrecisionPass final
       int64_t g = (i / k) * numGroups + (i % k) / groupLength;
       wq[i] = dequantizeValue(q.codes[i], {q.scales[g], q.zeroPoints[g]});
     }
-    return {bits, storageBytes(rows, k, spec, options.scaleType),
+    return {bits,
+            codeBits ? rows * k * int64_t(bits)
+                     : storageBytes(rows, k, spec, options.scaleType),
             outputError(layer.weights, wq, rows, k, h)};
   }
 
@@ -170,13 +176,14 @@ struct MixedPrecisionPass final
     for (const auto &c : choices) {
       int64_t least = std::numeric_limits<int64_t>::max();
       for (const Choice &x : c)
-        least = std::min(least, x.bytes);
+        least = std::min(least, x.cost);
       minimum += least;
     }
     if (minimum > budget) {
+      StringRef unit = maxWeightBytes > 0 ? "bytes" : "code bits";
       func.emitError("qc-mixed-precision: budget of ")
-          << budget << " bytes is below the smallest plan (" << minimum
-          << " bytes)";
+          << budget << " " << unit << " is below the smallest plan (" << minimum
+          << " " << unit << ")";
       return failure();
     }
     int64_t unit = std::max<int64_t>(1, budget / 20000);
@@ -191,7 +198,7 @@ struct MixedPrecisionPass final
     for (size_t i = 0; i < choices.size(); ++i)
       for (int64_t c = 0; c < cells; ++c)
         for (auto [j, x] : llvm::enumerate(choices[i])) {
-          int64_t units = (x.bytes + unit - 1) / unit;
+          int64_t units = (x.cost + unit - 1) / unit;
           if (units > c || best[i][c - units] == inf)
             continue;
           double e = best[i][c - units] + x.error;
@@ -201,8 +208,8 @@ struct MixedPrecisionPass final
           }
         }
     if (best[choices.size()][cells - 1] == inf) {
-      func.emitError("qc-mixed-precision: no plan fits ")
-          << budget << " bytes at the " << unit << "-byte granularity";
+      func.emitError("qc-mixed-precision: no plan fits the budget of ")
+          << budget << " at a granularity of " << unit;
       return failure();
     }
     std::vector<unsigned> plan(choices.size());
@@ -210,7 +217,7 @@ struct MixedPrecisionPass final
     for (size_t i = choices.size(); i-- > 0;) {
       const Choice &x = choices[i][pick[i][c]];
       plan[i] = x.bits;
-      c -= (x.bytes + unit - 1) / unit;
+      c -= (x.cost + unit - 1) / unit;
     }
     return plan;
   }

@@ -137,15 +137,16 @@ def MixedPrecisionPass : Pass<"qc-mixed-precision", "func::FuncOp"> {
     error tr(ΔW H ΔWᵀ) of round-to-nearest quantization when the layer
     carries a calibration Hessian (`qc.hessian`), ‖ΔW‖² otherwise — and
     picks the widths minimizing the total error under the budget
-    (`avg-bits`: storage bits per weight including scales and zero points,
-    or `max-weight-bytes`), exactly, by dynamic programming over bytes.
+    (`avg-bits`: average code bits per weight, as "3-bit"/"4-bit" are
+    counted, scales and zero points excluded; or `max-weight-bytes`: every
+    stored byte), exactly, by dynamic programming over the cost.
     The plan is written as `qc.bits` on each layer (32: stays float), which
     qc-rtn, qc-gptq and qc-awq honor. `plan-file` (JSON object: layer name
     to bits) fixes chosen layers by hand.
   }];
   let options = [
     Option<"avgBits", "avg-bits", "double", "0",
-           "Budget as average storage bits per weight (0: unset)">,
+           "Budget as average code bits per weight (0: unset)">,
     Option<"maxWeightBytes", "max-weight-bytes", "int64_t", "0",
            "Budget as total weight bytes (0: unset)">,
     Option<"candidates", "candidates", "std::string", "\"2,3,4,8\"",

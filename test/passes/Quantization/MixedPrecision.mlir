@@ -1,16 +1,16 @@
-// RUN: quantc-opt %s --split-input-file --qc-mixed-precision="avg-bits=10 candidates=2,8" | FileCheck %s --check-prefix=TEN
-// RUN: quantc-opt %s --split-input-file --qc-mixed-precision="avg-bits=7 candidates=2,8" | FileCheck %s --check-prefix=SEVEN
+// RUN: quantc-opt %s --split-input-file --qc-mixed-precision="avg-bits=5 candidates=2,8" | FileCheck %s --check-prefix=TEN
+// RUN: quantc-opt %s --split-input-file --qc-mixed-precision="avg-bits=4 candidates=2,8" | FileCheck %s --check-prefix=SEVEN
 // RUN: quantc-opt %s --split-input-file --qc-mixed-precision="max-weight-bytes=80 candidates=2,8,32" | FileCheck %s --check-prefix=FLOAT
 // RUN: echo '{"small": 8}' > %t.plan.json
-// RUN: quantc-opt %s --split-input-file --qc-mixed-precision="avg-bits=10 candidates=2,8 plan-file=%t.plan.json" | FileCheck %s --check-prefix=PLAN
-// RUN: quantc-opt %s --split-input-file --qc-mixed-precision="avg-bits=10 candidates=2,8" --qc-rtn="bits=4" | FileCheck %s --check-prefix=RTN
+// RUN: quantc-opt %s --split-input-file --qc-mixed-precision="avg-bits=5 candidates=2,8 plan-file=%t.plan.json" | FileCheck %s --check-prefix=PLAN
+// RUN: quantc-opt %s --split-input-file --qc-mixed-precision="avg-bits=5 candidates=2,8" --qc-rtn="bits=4" | FileCheck %s --check-prefix=RTN
 
-// Two 2x8 layers (16 weights each). Storage per layer, per-channel, f32
-// scales, zero points: 2-bit = 2 * (2 + 4 + 1) = 14 bytes, 8-bit =
-// 2 * (8 + 4 + 1) = 26 bytes, float = 64 bytes.
-// avg-bits 10 -> 40 bytes: one layer can have 8 bits; without Hessians the
-// error is ||dW||^2, far larger for the wide-range layer "big".
-// avg-bits 7 -> 28 bytes: both get 2 bits.
+// Two 2x8 layers (16 weights each). avg-bits counts code bits: avg-bits 5
+// -> 160 bits: one layer can have 8 bits (128 + 32); without Hessians the
+// error is ||dW||^2, far larger for the wide-range layer "big". avg-bits 4
+// -> 128 bits: both get 2 bits. max-weight-bytes counts storage: per-channel
+// with f32 scales and zero points, 2-bit = 2 * (2 + 4 + 1) = 14 bytes,
+// 8-bit = 2 * (8 + 4 + 1) = 26 bytes, float = 64 bytes.
 
 // TEN-LABEL: func @two_layers
 // TEN: qc.linear {{.*}} {qc.bits = 8 : i64}
@@ -23,7 +23,8 @@
 // FLOAT-LABEL: func @two_layers
 // FLOAT: qc.linear {{.*}} {qc.bits = 32 : i64}
 // FLOAT: qc.linear {{.*}} {qc.bits = 2 : i64}
-// The plan file fixes "small" at 8 bits, leaving 14 bytes for "big".
+// The plan file fixes "small" at 8 bits (128 code bits), leaving 32 for
+// "big".
 // PLAN-LABEL: func @two_layers
 // PLAN: qc.linear {{.*}} {qc.bits = 2 : i64}
 // PLAN: qc.linear {{.*}} {qc.bits = 8 : i64}
