@@ -12,6 +12,9 @@
 #include "lib/Support/AWQ.h"
 #include "lib/Support/LayerQuantization.h"
 
+#include "lib/Support/WeightConstants.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/BuiltinAttributes.h"
 
 namespace mlir::qc {
@@ -23,6 +26,71 @@ using namespace mlir;
 using namespace mlir::qc;
 
 namespace {
+
+/// The operand of `generic` feeding block argument `arg` if it is a 1-D f32
+/// constant of `k` values read along the last loop dimension, else null.
+OpOperand *perChannelConstant(linalg::GenericOp generic, Value arg, int64_t k) {
+  auto blockArg = dyn_cast<BlockArgument>(arg);
+  if (!blockArg || blockArg.getOwner() != generic.getBody() ||
+      blockArg.getArgNumber() >= unsigned(generic.getNumDpsInputs()) ||
+      !blockArg.hasOneUse())
+    return nullptr;
+  OpOperand *operand = generic.getDpsInputOperand(blockArg.getArgNumber());
+  auto type = dyn_cast<RankedTensorType>(operand->get().getType());
+  AffineMap map = generic.getMatchingIndexingMap(operand);
+  if (!type || type.getRank() != 1 || type.getDimSize(0) != k ||
+      map.getNumResults() != 1 ||
+      map.getResult(0) !=
+          getAffineDimExpr(map.getNumDims() - 1, generic.getContext()) ||
+      failed(readF32Constant(operand->get())))
+    return nullptr;
+  return operand;
+}
+
+/// Folds per-input-channel multipliers into the op producing the layers'
+/// input when it ends in `y = t * scale[k] + bias[k]` (a LayerNorm's affine
+/// part, as imported) with constant scale and bias, and nothing else reads
+/// its result: then y' = y * m exactly, and the layers need no column scales.
+bool foldIntoProducer(Value input, ArrayRef<Operation *> layers,
+                      ArrayRef<float> multipliers) {
+  auto generic = input.getDefiningOp<linalg::GenericOp>();
+  if (!generic || generic->getNumResults() != 1 ||
+      generic.getNumReductionLoops() != 0)
+    return false;
+  for (Operation *user : input.getUsers())
+    if (!llvm::is_contained(layers, user))
+      return false;
+  auto yield = cast<linalg::YieldOp>(generic.getBody()->getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add || !add->hasOneUse())
+    return false;
+  int64_t k = multipliers.size();
+  for (unsigned i = 0; i < 2; ++i) {
+    auto mul = add->getOperand(1 - i).getDefiningOp<arith::MulFOp>();
+    OpOperand *bias = perChannelConstant(generic, add->getOperand(i), k);
+    if (!mul || !mul->hasOneUse() || !bias)
+      continue;
+    for (unsigned j = 0; j < 2; ++j) {
+      OpOperand *scale = perChannelConstant(generic, mul->getOperand(j), k);
+      if (!scale)
+        continue;
+      OpBuilder b(generic);
+      for (OpOperand *operand : {scale, bias}) {
+        std::vector<float> values = *readF32Constant(operand->get());
+        for (int64_t c = 0; c < k; ++c)
+          values[c] *= multipliers[c];
+        operand->set(createConstant(
+            b, operand->get().getLoc(),
+            cast<RankedTensorType>(operand->get().getType()),
+            ArrayRef<char>(reinterpret_cast<const char *>(values.data()),
+                           values.size() * sizeof(float)),
+            "awq.folded"));
+      }
+      return true;
+    }
+  }
+  return false;
+}
 
 struct AWQPass final : mlir::qc::impl::AWQPassBase<AWQPass> {
   using Base::Base;
@@ -73,6 +141,12 @@ struct AWQPass final : mlir::qc::impl::AWQPassBase<AWQPass> {
       multipliers.push_back(1.0f / s);
       identity &= s == 1.0f;
     }
+    // Where the producer of the input can absorb 1/s, fold it there.
+    SmallVector<Operation *> ops;
+    for (LayerToQuantize *layer : group)
+      ops.push_back(layer->layer);
+    bool folded = !identity && foldIntoProducer(first.layer->getOperand(0), ops,
+                                                multipliers);
     int64_t numGroups = awq.spec.numGroups(k), row = 0;
     for (LayerToQuantize *layer : group) {
       // This layer's rows of the group's codes and parameters.
@@ -87,11 +161,13 @@ struct AWQPass final : mlir::qc::impl::AWQPassBase<AWQPass> {
       row += n;
       layer->spec = awq.spec;
       replaceWeight(*layer, q, options,
-                    identity ? ArrayRef<float>()
-                             : ArrayRef<float>(multipliers));
+                    identity || folded ? ArrayRef<float>()
+                                       : ArrayRef<float>(multipliers));
       Operation *qw = layer->layer.getWeightOperand().get().getDefiningOp();
-      qw->setAttr("qc.awq_alpha",
-                  Builder(qw->getContext()).getF64FloatAttr(result.alpha));
+      Builder attrs(qw->getContext());
+      qw->setAttr("qc.awq_alpha", attrs.getF64FloatAttr(result.alpha));
+      if (folded)
+        qw->setAttr("qc.awq_scales_folded", attrs.getUnitAttr());
     }
     return success();
   }

@@ -99,9 +99,12 @@ def AWQPass : Pass<"qc-awq", "func::FuncOp"> {
     The published AWQ algorithm (Lin et al., MLSys 2024): per input channel
     scales s = mean|x|^α (α from a grid search minimizing the layer's output
     error on sampled inputs), then a per-group clipping search, then
-    quantization of W·diag(s). The 1/s factor is kept as the quantized
-    weight's `column_scales`, so the layer computes exactly
-    x · diag(1/s) · Q(W·diag(s))ᵀ without touching the previous op.
+    quantization of W·diag(s). The 1/s factor is folded into the op that
+    produces the layers' input when that op ends in a per-channel affine
+    `t * scale + bias` with constant scale and bias and feeds only these
+    layers (a LayerNorm, as imported); otherwise it is kept as the quantized
+    weight's `column_scales`. Either way the layer computes exactly
+    x · diag(1/s) · Q(W·diag(s))ᵀ.
 
     Each layer needs `qc.act_mean_abs` (tensor<Kxf32>) and `qc.act_samples`
     (tensor<TxKxf32>) from calibration; they are removed afterwards.
