@@ -154,15 +154,20 @@ run_row() {
   fi
   echo "   $status  (compile ${compile_s}s)"
 
+  local qmtime
+  qmtime=$(date -r "$QUANTC" '+%Y-%m-%d %H:%M:%S' 2>/dev/null || echo "?")
   "$PY" - "$row" "$model" "$name" "$method" "$bits" "$group" "$refw" "$refm" \
     "$status" "$compile_s" "$report" "$evjson" "${cmd[*]}" \
-    "${eval_cmd[*]:-}" <<'EOF'
+    "${eval_cmd[*]:-}" "$exe" "$qmtime" <<'EOF'
 import json, os, sys
 (row, model, name, method, bits, group, refw, refm, status, compile_s,
- report, evjson, cmd, eval_cmd) = sys.argv[1:]
+ report, evjson, cmd, eval_cmd, exe, qmtime) = sys.argv[1:]
 r = dict(model=model, name=name, method=method, bits=bits, group=group,
          ref_weights=refw, ref_method=refm, status=status,
-         compile_s=float(compile_s), command=cmd, eval_command=eval_cmd)
+         compile_s=float(compile_s), command=cmd, eval_command=eval_cmd,
+         quantc_mtime=qmtime)
+if os.path.exists(exe):
+    r["exe_bytes"] = os.path.getsize(exe)
 if os.path.exists(report):
     with open(report) as f:
         rep = json.load(f)
@@ -338,14 +343,18 @@ md.append("16 block Linears quantized (asymmetric, f32 scales, `--exclude=lm_hea
           "--scale-type=f32`); lm_head, embeddings, LayerNorms and biases FP32. "
           "GPTQ/AWQ calibrate on calib.npy (128 × 128), sequential. Weight bytes and "
           "bits/weight: `--report` totals over all 17 Linears (lm_head included, at FP32). "
+          "exe bytes: size of the compiled executable (weights, code, runtime; "
+          "includes the per-column group index of act-order g_idx rows, which the "
+          "report's weight bytes leave out). "
           "Time: wall seconds of the whole `quantc` run (calibration, quantization, "
-          "code generation, link). tokens/s: `quantc-eval perplexity --jobs 2`. "
+          "code generation, link); ref time s: the reference's quantization-only time "
+          "(PyTorch, 1 thread). tokens/s: `quantc-eval perplexity --jobs 2`. "
           "ref: the reference implementation's nats/char (REFERENCE-QUANT.md, same "
           "configuration, lm_head FP32); ours vs ref: perplexity ratio − 1, reference "
           "perplexity = exp(ref nats/char).")
 md.append("")
-md.append("| variant | status | nats/char | bits/char | ppl | Δ vs FP32 (nats) | weight bytes | bits/w | time s | tokens/s | ref nats/char | ours vs ref ppl |")
-md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+md.append("| variant | status | nats/char | bits/char | ppl | Δ vs FP32 (nats) | weight bytes | bits/w | exe bytes | time s | tokens/s | ref nats/char | ours vs ref ppl | ref time s |")
+md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 jrows = []
 for r in gpt:
     e = r.get("eval", {})
@@ -356,22 +365,29 @@ for r in gpt:
     vs = None
     if nll is not None and ref_nll is not None:
         vs = 100.0 * (math.exp(nll - ref_nll) - 1.0)
+        if abs(vs) < 0.005:
+            vs = 0.0
     delta = None if (nll is None or fp_nll is None) else nll - fp_nll
     st = r["status"] if r["status"] == "ok" else r["status"].replace("|", "\\|")
     md.append("| " + " | ".join([
         label(r), st, fmt(nll, ".4f"), fmt(e.get("bits_per_char"), ".4f"),
         fmt(e.get("perplexity"), ".3f"),
         fmt(delta, "+.4f"), fmt(r.get("total_bytes"), ",d"),
-        fmt(r.get("bits_per_weight"), ".2f"), fmt(r.get("compile_s"), ".1f"),
+        fmt(r.get("bits_per_weight"), ".2f"), fmt(r.get("exe_bytes"), ",d"),
+        fmt(r.get("compile_s"), ".1f"),
         fmt(e.get("tokens_per_second"), ".0f"), fmt(ref_nll, ".4f"),
-        fmt(vs, "+.2f") + ("%" if vs is not None else "")]) + " |")
+        fmt(vs, "+.2f") + ("%" if vs is not None else ""),
+        fmt(rv.get("time_s") if rv else None, ".1f")]) + " |")
     jrows.append(dict(variant=label(r), name=r["name"], method=r["method"],
                       bits=r["bits"], group_size=r["group"], status=r["status"],
                       nll_nats=nll, bits_per_char=e.get("bits_per_char"),
                       perplexity=e.get("perplexity"), delta_vs_fp32_nats=delta,
                       weight_bytes=r.get("total_bytes"),
                       bits_per_weight=r.get("bits_per_weight"),
+                      exe_bytes=r.get("exe_bytes"),
                       compile_wall_s=r.get("compile_s"),
+                      quantc_mtime=r.get("quantc_mtime"),
+                      ref_time_s=rv.get("time_s") if rv else None,
                       tokens_per_second=e.get("tokens_per_second"),
                       eval_seconds=e.get("seconds"),
                       ref_nll_nats=ref_nll,
@@ -437,7 +453,9 @@ for r in dig:
                        accuracy=acc, correct=e.get("correct"),
                        delta_vs_fp32_pt=delta, weight_bytes=r.get("total_bytes"),
                        bits_per_weight=r.get("bits_per_weight"),
-                       compile_wall_s=r.get("compile_s"), ref_accuracy=ref_acc,
+                       exe_bytes=r.get("exe_bytes"),
+                       compile_wall_s=r.get("compile_s"),
+                       quantc_mtime=r.get("quantc_mtime"), ref_accuracy=ref_acc,
                        layers=r.get("layers"),
                        command=r["command"], eval_command=r["eval_command"]))
 md.append("")
