@@ -199,17 +199,7 @@ mlir::qc::readStatsAttr(Operation *op, StringRef name,
   auto type = cast<ShapedType>(elements.getType());
   if (type.getShape() != expectedShape || !type.getElementType().isF32())
     return failure();
-  if (auto resource = dyn_cast<DenseF32ResourceElementsAttr>(attr)) {
-    std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef();
-    if (!data)
-      return failure();
-    return std::vector<float>(data->begin(), data->end());
-  }
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    auto values = dense.getValues<float>();
-    return std::vector<float>(values.begin(), values.end());
-  }
-  return failure();
+  return readF32Elements(attr);
 }
 
 void mlir::qc::removeStatsAttrs(Operation *root) {

@@ -9,24 +9,27 @@
 
 using namespace mlir;
 
-FailureOr<std::vector<float>> mlir::qc::readF32Constant(Value value) {
-  auto constant = value.getDefiningOp<arith::ConstantOp>();
-  if (!constant)
-    return failure();
-  Attribute attr = constant.getValue();
-  if (auto resource = dyn_cast<DenseF32ResourceElementsAttr>(attr)) {
+FailureOr<std::vector<float>> mlir::qc::readF32Elements(Attribute attr) {
+  if (auto resource = dyn_cast_or_null<DenseF32ResourceElementsAttr>(attr)) {
     std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef();
     if (!data)
       return failure();
     return std::vector<float>(data->begin(), data->end());
   }
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(attr)) {
     if (!dense.getElementType().isF32())
       return failure();
     auto values = dense.getValues<float>();
     return std::vector<float>(values.begin(), values.end());
   }
   return failure();
+}
+
+FailureOr<std::vector<float>> mlir::qc::readF32Constant(Value value) {
+  auto constant = value.getDefiningOp<arith::ConstantOp>();
+  if (!constant)
+    return failure();
+  return readF32Elements(constant.getValue());
 }
 
 Value mlir::qc::createConstant(OpBuilder &b, Location loc,

@@ -22,6 +22,9 @@ namespace mlir::qc {
 /// larger ones become dense_resource blobs, kept out of the IR text.
 constexpr int64_t kInlineConstantBytes = 256;
 
+/// The elements of an f32 dense or dense_resource attribute, else failure.
+FailureOr<std::vector<float>> readF32Elements(Attribute attr);
+
 /// The f32 elements of `value` if it is an arith.constant, else failure.
 FailureOr<std::vector<float>> readF32Constant(Value value);
 
