@@ -75,6 +75,10 @@ void addLayerOps(OpTable &table);
 void addElementwiseOps(OpTable &table);
 void addShapeOps(OpTable &table);
 void addReductionOps(OpTable &table);
+void addResizeOps(OpTable &table);
+void addIndexingOps(OpTable &table);
+void addConvTransposeOps(OpTable &table);
+void addQuantizeOps(OpTable &table);
 
 //===----------------------------------------------------------------------===//
 // Helpers shared by the handlers

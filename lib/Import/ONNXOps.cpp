@@ -465,6 +465,10 @@ OpHandler mlir::qc::lookupOpHandler(StringRef opType) {
     addElementwiseOps(t);
     addShapeOps(t);
     addReductionOps(t);
+    addResizeOps(t);
+    addIndexingOps(t);
+    addConvTransposeOps(t);
+    addQuantizeOps(t);
     return t;
   }();
   return table.lookup(opType);
