@@ -210,6 +210,13 @@ LogicalResult runQuantization(ModuleOp module, const DriverOptions &options) {
               o.scaleType = options.scaleType;
               o.exclude = options.exclude;
               o.planFile = options.precisionPlan;
+              // A per-column group index (act-order without static
+              // groups) or AWQ's column scales cost 4 bytes per column.
+              bool groupIndex = options.quant == QuantMethod::GPTQ &&
+                                options.actOrder && !options.staticGroups &&
+                                options.groupSize > 0;
+              o.columnBytes =
+                  groupIndex || options.quant == QuantMethod::AWQ ? 4 : 0;
             })))
       return failure();
     removeStatsAttrs(module);

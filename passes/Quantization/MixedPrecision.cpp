@@ -78,6 +78,10 @@ struct MixedPrecisionPass final
                      "max-weight-bytes");
       return signalPassFailure();
     }
+    if (columnBytes < 0) {
+      func.emitError("qc-mixed-precision: column-bytes must be >= 0");
+      return signalPassFailure();
+    }
     SmallVector<unsigned> widths;
     SmallVector<StringRef> parts;
     StringRef(candidates).split(parts, ',', -1, false);
@@ -163,7 +167,8 @@ struct MixedPrecisionPass final
     }
     return {bits,
             codeBits ? rows * k * int64_t(bits)
-                     : storageBytes(rows, k, spec, options.scaleType),
+                     : storageBytes(rows, k, spec, options.scaleType) +
+                           k * columnBytes,
             outputError(layer.weights, wq, rows, k, h)};
   }
 

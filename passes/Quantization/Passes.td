@@ -164,6 +164,10 @@ def MixedPrecisionPass : Pass<"qc-mixed-precision", "func::FuncOp"> {
            "Regex over layer names left out of the plan (stay float)">,
     Option<"planFile", "plan-file", "std::string", "\"\"",
            "JSON file fixing the bits of named layers">,
+    Option<"columnBytes", "column-bytes", "int64_t", "0",
+           "Bytes per input column the quantization pass adds to each "
+           "quantized layer (4: act-order group index or AWQ column "
+           "scales), counted against max-weight-bytes">,
   ];
   let dependentDialects = ["::mlir::qc::QCDialect"];
 }
@@ -172,8 +176,9 @@ def WeightReportPass : Pass<"qc-weight-report", "ModuleOp"> {
   let summary = "Writes a JSON report of every layer's weight format";
   let description = [{
     For each qc layer: its name, op, weight shape, bits, group size,
-    symmetric, bytes of weight storage (packed codes + scales + zero points,
-    or float data), bits per weight, and the quantization error recorded by
+    symmetric, bytes of weight storage (packed codes + scales + zero points
+    + AWQ column scales + act-order group index, or float data), bits per
+    weight, and the quantization error recorded by
     the pass that quantized it. Totals close the report. The IR is unchanged.
   }];
   let options = [

@@ -43,6 +43,12 @@ struct WeightReportPass final
       if (auto q = dyn_cast<QWeightType>(type)) {
         LayoutAttr layout = q.getLayout();
         bytes = q.getStorageBytes();
+        // Per-column operands (AWQ column scales, act-order group index)
+        // are stored too: the report must add up to the binary's bytes.
+        if (auto def = layer.getWeightOperand()
+                           .get()
+                           .getDefiningOp<QuantizedWeightOp>())
+          bytes = def.getStorageBytes();
         entry["bits"] = int64_t(layout.getBits());
         entry["group_size"] = layout.getGroupSize();
         entry["symmetric"] = layout.getSymmetric();

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Recomputes a quantized conv_gemm model's output from its --emit=mlir IR.
 
-usage: dequant_reference.py MODEL.mlir X.npy OUT.npy
+usage: dequant_reference.py MODEL.mlir X.npy OUT.npy [--report REPORT.json]
 
 Reads the qc.quantized_weight ops of the two layers (conv, fc) from the IR
 text (small constants are printed inline), decodes them in numpy from the
@@ -10,7 +10,13 @@ point), group index, column scales (docs/quantized-weights.md) -- and runs
 the conv -> relu -> flatten -> gemm model of conv_gemm_model.py. Comparing
 with the compiled binary checks code generation of every weight feature
 against an implementation that shares no code with quantc.
+
+With --report, also checks that each quantized layer's "bytes" in quantc's
+--report equal the bytes of the tensors its qc.quantized_weight stores
+(codes, scales, zero points, column scales, group index), and prints
+"stored bytes LAYER=N" lines.
 """
+import json
 import re
 import sys
 
@@ -84,7 +90,40 @@ def decode(op, consts, shape):
     return w.reshape(shape)
 
 
+ELEMENT_BYTES = {"i8": 1, "i32": 4, "f16": 2, "bf16": 2, "f32": 4}
+
+
+def stored_bytes(op):
+    """Bytes of every tensor operand of a qc.quantized_weight line."""
+    total = 0
+    for dims, et in re.findall(r"tensor<([\dx]*?)x?(i8|i32|f16|bf16|f32)>", op):
+        total += int(np.prod([int(d) for d in dims.split("x") if d])) * \
+            ELEMENT_BYTES[et]
+    return total
+
+
+def check_report(report_path, named_ops):
+    layers = {tuple(layer["shape"]): layer
+              for layer in json.load(open(report_path))["layers"]}
+    ok = True
+    for shape, op in named_ops:
+        layer, expected = layers[shape], stored_bytes(op)
+        print(f"stored bytes {layer['name']}={expected}")
+        if layer["bytes"] != expected:
+            print(f"error: report says {layer['bytes']} bytes for "
+                  f"{layer['name']}, the IR stores {expected}", file=sys.stderr)
+            ok = False
+    return ok
+
+
 def main():
+    args = [a for a in sys.argv[1:]]
+    report = None
+    if "--report" in args:
+        i = args.index("--report")
+        report = args[i + 1]
+        del args[i:i + 2]
+    sys.argv[1:] = args
     text = open(sys.argv[1]).read()
     consts = parse_constants(text)
     ops = re.findall(r".*qc.quantized_weight.*", text)
@@ -102,6 +141,10 @@ def main():
     c = np.maximum(conv2d(x, wc, bc, 2, 1, 2), 0)
     y = c.reshape(x.shape[0], -1) @ wg.T + bg
     np.save(sys.argv[3], y.astype(np.float32))
+    named = [((6, 2, 3, 3), o) for o in conv_ops[:1]] + \
+        [((5, 54), o) for o in fc_ops[:1]]
+    if report and not check_report(report, named):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -120,6 +120,16 @@ static LogicalResult verifyBiasAndResult(Operation *op, Value bias,
 // QuantizedWeightOp
 //===----------------------------------------------------------------------===//
 
+int64_t QuantizedWeightOp::getStorageBytes() {
+  int64_t bytes = getType().getStorageBytes();
+  for (Value perColumn : {getColumnScales(), getGroupIndex()})
+    if (perColumn) {
+      auto type = cast<RankedTensorType>(perColumn.getType());
+      bytes += type.getNumElements() * type.getElementTypeBitWidth() / 8;
+    }
+  return bytes;
+}
+
 LogicalResult QuantizedWeightOp::verify() {
   QWeightType type = getType();
   auto packedType = getPacked().getType();

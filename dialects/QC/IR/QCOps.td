@@ -52,6 +52,11 @@ def QC_QuantizedWeightOp : QC_Op<"quantized_weight",
     attr-dict `:` type($packed) `,`
     type($scales) (`,` type($zero_points)^)? `->` qualified(type($result))
   }];
+  let extraClassDeclaration = [{
+    /// Bytes this weight occupies in a binary: the result type's codes,
+    /// scales and zero points plus the optional per-column operands.
+    int64_t getStorageBytes();
+  }];
   let hasVerifier = 1;
 }
 

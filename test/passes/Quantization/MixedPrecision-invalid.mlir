@@ -3,6 +3,7 @@
 // RUN: not quantc-opt %s --qc-mixed-precision="avg-bits=4 candidates=4,9" 2>&1 | FileCheck %s --check-prefix=CANDIDATE
 // RUN: not quantc-opt %s --qc-mixed-precision="max-weight-bytes=5 candidates=2,8" 2>&1 | FileCheck %s --check-prefix=SMALL
 // RUN: not quantc-opt %s --qc-mixed-precision="avg-bits=4 plan-file=%t.missing.json" 2>&1 | FileCheck %s --check-prefix=NOPLAN
+// RUN: not quantc-opt %s --qc-mixed-precision="max-weight-bytes=50 column-bytes=-1" 2>&1 | FileCheck %s --check-prefix=COLUMNS
 // RUN: echo '{"fc": 12}' > %t.bad.json
 // RUN: not quantc-opt %s --qc-mixed-precision="avg-bits=4 plan-file=%t.bad.json" 2>&1 | FileCheck %s --check-prefix=BADPLAN
 // RUN: echo '[1, 2' > %t.broken.json
@@ -11,6 +12,7 @@
 // NOBUDGET: qc-mixed-precision: give exactly one of avg-bits and max-weight-bytes
 // CANDIDATE: qc-mixed-precision: invalid candidate width '9' (2-8, or 32 for float)
 // SMALL: qc-mixed-precision: budget of 5 bytes is below the smallest plan (14 bytes)
+// COLUMNS: qc-mixed-precision: column-bytes must be >= 0
 // NOPLAN: qc-mixed-precision: cannot read plan '{{.*}}missing.json'
 // BADPLAN: qc-mixed-precision: plan entry 'fc' must give bits in 2-8 or 32
 // BROKEN: qc-mixed-precision: plan '{{.*}}broken.json' is not valid JSON

@@ -1,6 +1,8 @@
 // RUN: quantc-opt %s --split-input-file --qc-mixed-precision="avg-bits=5 candidates=2,8" | FileCheck %s --check-prefix=TEN
 // RUN: quantc-opt %s --split-input-file --qc-mixed-precision="avg-bits=4 candidates=2,8" | FileCheck %s --check-prefix=SEVEN
 // RUN: quantc-opt %s --split-input-file --qc-mixed-precision="max-weight-bytes=80 candidates=2,8,32" | FileCheck %s --check-prefix=FLOAT
+// RUN: quantc-opt %s --split-input-file --qc-mixed-precision="max-weight-bytes=100 candidates=2,8,32" | FileCheck %s --check-prefix=HUNDRED
+// RUN: quantc-opt %s --split-input-file --qc-mixed-precision="max-weight-bytes=100 candidates=2,8,32 column-bytes=4" | FileCheck %s --check-prefix=COLUMNS
 // RUN: echo '{"small": 8}' > %t.plan.json
 // RUN: quantc-opt %s --split-input-file --qc-mixed-precision="avg-bits=5 candidates=2,8 plan-file=%t.plan.json" | FileCheck %s --check-prefix=PLAN
 // RUN: quantc-opt %s --split-input-file --qc-mixed-precision="avg-bits=5 candidates=2,8" --qc-rtn="bits=4" | FileCheck %s --check-prefix=RTN
@@ -23,6 +25,15 @@
 // FLOAT-LABEL: func @two_layers
 // FLOAT: qc.linear {{.*}} {qc.bits = 32 : i64}
 // FLOAT: qc.linear {{.*}} {qc.bits = 2 : i64}
+// 100 bytes: "big" float and "small" 8-bit (64 + 26 = 90 bytes). With 4
+// bytes per column (a group index or AWQ column scales: 32 bytes a layer)
+// only 2 bits for both fits (2 * (14 + 32) = 92 bytes; 8 + 2 bits = 104).
+// HUNDRED-LABEL: func @two_layers
+// HUNDRED: qc.linear {{.*}} {qc.bits = 32 : i64}
+// HUNDRED: qc.linear {{.*}} {qc.bits = 8 : i64}
+// COLUMNS-LABEL: func @two_layers
+// COLUMNS: qc.linear {{.*}} {qc.bits = 2 : i64}
+// COLUMNS: qc.linear {{.*}} {qc.bits = 2 : i64}
 // The plan file fixes "small" at 8 bits (128 code bits), leaving 32 for
 // "big".
 // PLAN-LABEL: func @two_layers

@@ -8,8 +8,11 @@
 
 // A 2x4 4-bit layer with groups of 2: 2x2 bytes of codes, 2x2 f32 scales and
 // 2x2 i8 zero points = 4 + 16 + 4 = 24 bytes, 24*8/8 = 24 bits per weight.
-// Totals: (24 + 32) bytes * 8 / 16 weights = 28 bits per weight.
-// CHECK: "bits_per_weight": 28
+// "percol" (already quantized, 4-bit symmetric, groups of 2, f32 scales)
+// also stores 4 f32 column scales and 4 i32 group indices: 2x2 bytes of
+// codes + 2x2x4 bytes of scales + 16 + 16 = 52 bytes, 52 bits per weight.
+// Totals: (24 + 32 + 52) bytes * 8 / 24 weights = 36 bits per weight.
+// CHECK: "bits_per_weight": 36
 // CHECK: "layers": [
 // CHECK:     "bits": 4,
 // CHECK:     "bits_per_weight": 24,
@@ -25,8 +28,11 @@
 // CHECK:     "bytes": 32,
 // CHECK:     "name": "fp32",
 // CHECK:     "rel_error": 0
-// CHECK: "total_bytes": 56,
-// CHECK: "total_float_bytes": 64
+// CHECK:     "bits_per_weight": 52,
+// CHECK:     "bytes": 52,
+// CHECK:     "name": "percol",
+// CHECK: "total_bytes": 108,
+// CHECK: "total_float_bytes": 96
 
 // ERR: qc-weight-report: cannot write '{{.*}}r.json'
 func.func @report(%x: tensor<1x4xf32>) -> (tensor<1x2xf32>, tensor<1x2xf32>) {
@@ -35,4 +41,14 @@ func.func @report(%x: tensor<1x4xf32>) -> (tensor<1x2xf32>, tensor<1x2xf32>) {
   %w2 = arith.constant dense<[[1.0, 1.0, 2.0, 3.0], [-1.0, 0.5, 0.25, 1.0]]> : tensor<2x4xf32>
   %z = qc.linear %x, %w2 : tensor<1x4xf32>, tensor<2x4xf32> -> tensor<1x2xf32> loc("fp32")
   return %y, %z : tensor<1x2xf32>, tensor<1x2xf32>
+}
+
+func.func @per_column(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
+  %packed = arith.constant dense<[[18, 52], [86, 120]]> : tensor<2x2xi8>
+  %scales = arith.constant dense<[[0.5, 0.25], [1.0, 2.0]]> : tensor<2x2xf32>
+  %cols = arith.constant dense<[1.0, 2.0, 0.5, 1.0]> : tensor<4xf32>
+  %gidx = arith.constant dense<[1, 0, 0, 1]> : tensor<4xi32>
+  %w = qc.quantized_weight %packed, %scales column_scales(%cols : tensor<4xf32>) group_index(%gidx : tensor<4xi32>) : tensor<2x2xi8>, tensor<2x2xf32> -> !qc.qweight<2x4, #qc.layout<bits = 4, group_size = 2, symmetric = true, scale_type = f32>>
+  %y = qc.linear %x, %w : tensor<1x4xf32>, !qc.qweight<2x4, #qc.layout<bits = 4, group_size = 2, symmetric = true, scale_type = f32>> -> tensor<1x2xf32> loc("percol")
+  return %y : tensor<1x2xf32>
 }
