@@ -126,6 +126,14 @@ FailureOr<Value> broadcastElementwise(
     NodeContext &nc, ValueRange inputs, Type resultElementType,
     function_ref<Value(OpBuilder &, Location, ValueRange)> body);
 
+/// Grouped N-D convolution of `x` (N x C x spatial..., already padded) with
+/// `w` (M x C/group x kernel...) plus the optional `bias` [M], as one
+/// linalg.generic; shapes are checked by the callers (Conv of 3-D and up,
+/// ConvTranspose).
+Value buildGroupedConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
+                       ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                       int64_t group);
+
 /// MLIR element type of an ONNX TensorProto data type, or null.
 Type getElementType(MLIRContext *ctx, int32_t onnxType);
 

@@ -417,40 +417,202 @@ LogicalResult importMatMul(NodeContext &nc) {
   return success();
 }
 
-LogicalResult importConv(NodeContext &nc) {
-  if (failed(requireF32(nc)))
-    return failure();
+/// "[a,b,c]" for error messages.
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (auto [i, d] : llvm::enumerate(shape))
+    s += (i ? "," : "") + std::to_string(d);
+  return s + "]";
+}
+
+/// Conv with one spatial dim: a qc.conv2d over a unit height, so that
+/// quantization still applies to it.
+LogicalResult importConv1D(NodeContext &nc, ArrayRef<int64_t> strides,
+                           ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads,
+                           int64_t group) {
   RankedTensorType xType = nc.inputType(0), wType = nc.inputType(1);
-  if (xType.getRank() != 4 || wType.getRank() != 4)
-    return nc.error() << "only 2-D convolution (4-D input and weight) is "
-                         "supported, got "
-                      << xType << " and " << wType;
-  std::vector<int64_t> strides = nc.getInts("strides", {1, 1});
-  std::vector<int64_t> dilations = nc.getInts("dilations", {1, 1});
-  std::vector<int64_t> pads = nc.getInts("pads", {0, 0, 0, 0});
-  int64_t group = nc.getInt("group", 1);
-  if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4)
-    return nc.error() << "expected 2 strides, 2 dilations and 4 pads";
-  if (failed(resolveAutoPad(nc, xType.getShape().drop_front(2),
-                            wType.getShape().drop_front(2), strides, dilations,
-                            pads)))
-    return failure();
+  ArrayRef<int64_t> xs = xType.getShape(), ws = wType.getShape();
+  Value x = reshapeTo(nc.b, nc.loc, nc.input(0), {xs[0], xs[1], 1, xs[2]});
+  auto w4Type =
+      RankedTensorType::get({ws[0], ws[1], 1, ws[2]}, nc.b.getF32Type());
+  Value w;
+  // A constant weight stays a constant so quantization can see it.
+  if (FailureOr<std::vector<float>> data = readF32Constant(nc.input(1));
+      succeeded(data)) {
+    std::string name = nc.node.input(1);
+    w = createConstant(
+        nc.b, nc.nameLoc(name), w4Type,
+        ArrayRef<char>(reinterpret_cast<const char *>(data->data()),
+                       data->size() * sizeof(float)),
+        name);
+  } else {
+    w = reshapeTo(nc.b, nc.loc, nc.input(1), w4Type.getShape());
+  }
+  SmallVector<int64_t> strides2 = {1, strides[0]};
+  SmallVector<int64_t> dilations2 = {1, dilations[0]};
+  SmallVector<int64_t> pads2 = {0, pads[0], 0, pads[1]};
   std::string error;
-  auto shape = inferConv2DShape(xType.getShape(), wType.getShape(), strides,
-                                pads, dilations, group, error);
+  auto shape = inferConv2DShape(cast<RankedTensorType>(x.getType()).getShape(),
+                                w4Type.getShape(), strides2, pads2, dilations2,
+                                group, error);
   if (failed(shape))
     return nc.error() << error;
   Value bias = nc.hasInput(2) ? nc.input(2) : Value();
   auto type = RankedTensorType::get(*shape, nc.b.getF32Type());
-  nc.setOutput(0, Conv2DOp::create(nc.b, nc.loc, type, nc.input(0), nc.input(1),
-                                   bias, nc.b.getDenseI64ArrayAttr(strides),
-                                   nc.b.getDenseI64ArrayAttr(pads),
-                                   nc.b.getDenseI64ArrayAttr(dilations),
-                                   nc.b.getI64IntegerAttr(group)));
+  Value y = Conv2DOp::create(
+      nc.b, nc.loc, type, x, w, bias, nc.b.getDenseI64ArrayAttr(strides2),
+      nc.b.getDenseI64ArrayAttr(pads2), nc.b.getDenseI64ArrayAttr(dilations2),
+      nc.b.getI64IntegerAttr(group));
+  nc.setOutput(
+      0, reshapeTo(nc.b, nc.loc, y, {(*shape)[0], (*shape)[1], (*shape)[3]}));
+  return success();
+}
+
+LogicalResult importConv(NodeContext &nc) {
+  if (failed(requireF32(nc)))
+    return failure();
+  RankedTensorType xType = nc.inputType(0), wType = nc.inputType(1);
+  int64_t rank = xType.getRank();
+  if (rank < 3 || wType.getRank() != rank)
+    return nc.error() << "expected input and weight of the same rank >= 3 "
+                         "(N x C x spatial...), got "
+                      << xType << " and " << wType;
+  size_t ns = rank - 2;
+  std::vector<int64_t> strides =
+      nc.getInts("strides", std::vector<int64_t>(ns, 1));
+  std::vector<int64_t> dilations =
+      nc.getInts("dilations", std::vector<int64_t>(ns, 1));
+  std::vector<int64_t> pads =
+      nc.getInts("pads", std::vector<int64_t>(2 * ns, 0));
+  int64_t group = nc.getInt("group", 1);
+  if (strides.size() != ns || dilations.size() != ns || pads.size() != 2 * ns)
+    return nc.error() << "expected " << ns << " strides, " << ns
+                      << " dilations and " << 2 * ns << " pads";
+  ArrayRef<int64_t> kernel = wType.getShape().drop_front(2);
+  if (nc.attr("kernel_shape") &&
+      ArrayRef<int64_t>(nc.getInts("kernel_shape", {})) != kernel)
+    return nc.error() << "kernel_shape does not match weight " << wType;
+  if (failed(resolveAutoPad(nc, xType.getShape().drop_front(2), kernel, strides,
+                            dilations, pads)))
+    return failure();
+  if (ns == 2) {
+    std::string error;
+    auto shape = inferConv2DShape(xType.getShape(), wType.getShape(), strides,
+                                  pads, dilations, group, error);
+    if (failed(shape))
+      return nc.error() << error;
+    Value bias = nc.hasInput(2) ? nc.input(2) : Value();
+    auto type = RankedTensorType::get(*shape, nc.b.getF32Type());
+    nc.setOutput(0,
+                 Conv2DOp::create(nc.b, nc.loc, type, nc.input(0), nc.input(1),
+                                  bias, nc.b.getDenseI64ArrayAttr(strides),
+                                  nc.b.getDenseI64ArrayAttr(pads),
+                                  nc.b.getDenseI64ArrayAttr(dilations),
+                                  nc.b.getI64IntegerAttr(group)));
+    return success();
+  }
+  int64_t c = xType.getDimSize(1), m = wType.getDimSize(0);
+  if (group < 1 || m % group != 0 || c != wType.getDimSize(1) * group)
+    return nc.error() << "input channels " << c << " and weight "
+                      << shapeString(wType.getShape()) << " do not match group "
+                      << group << " (need C = I * group, O divisible by group)";
+  if (nc.hasInput(2) && nc.inputType(2).getShape() != ArrayRef<int64_t>{m})
+    return nc.error() << "bias must be [" << m << "], got " << nc.inputType(2);
+  if (ns == 1)
+    return importConv1D(nc, strides, dilations, pads, group);
+  // Three or more spatial dims: a plain linalg convolution.
+  SmallVector<int64_t> paddedShape(xType.getShape().take_front(2));
+  SmallVector<OpFoldResult> low(2, nc.b.getIndexAttr(0)),
+      high(2, nc.b.getIndexAttr(0));
+  for (size_t i = 0; i < ns; ++i) {
+    if (strides[i] < 1 || dilations[i] < 1 || pads[i] < 0 || pads[i + ns] < 0)
+      return nc.error() << "strides and dilations must be >= 1 and pads >= 0";
+    int64_t padded = xType.getDimSize(2 + i) + pads[i] + pads[i + ns];
+    int64_t span = dilations[i] * (kernel[i] - 1) + 1;
+    if (padded < span)
+      return nc.error() << "kernel extent " << span
+                        << " exceeds padded input extent " << padded;
+    paddedShape.push_back(padded);
+    low.push_back(nc.b.getIndexAttr(pads[i]));
+    high.push_back(nc.b.getIndexAttr(pads[i + ns]));
+  }
+  Value x = nc.input(0);
+  if (llvm::any_of(pads, [](int64_t p) { return p != 0; }))
+    x = tensor::PadOp::create(
+        nc.b, nc.loc, RankedTensorType::get(paddedShape, nc.b.getF32Type()), x,
+        low, high, scalarConstant(nc.b, nc.loc, nc.b.getF32Type(), 0));
+  nc.setOutput(0, buildGroupedConv(nc.b, nc.loc, x, nc.input(1),
+                                   nc.hasInput(2) ? nc.input(2) : Value(),
+                                   strides, dilations, group));
   return success();
 }
 
 } // namespace
+
+Value mlir::qc::buildGroupedConv(OpBuilder &b, Location loc, Value x, Value w,
+                                 Value bias, ArrayRef<int64_t> strides,
+                                 ArrayRef<int64_t> dilations, int64_t group) {
+  MLIRContext *ctx = b.getContext();
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  Type et = xType.getElementType();
+  size_t ns = xType.getRank() - 2;
+  int64_t n = xType.getDimSize(0), m = wType.getDimSize(0);
+  int64_t cg = xType.getDimSize(1) / group, mg = m / group;
+  ArrayRef<int64_t> kernel = wType.getShape().drop_front(2);
+  // Groups become their own dim so that every loop indexes some operand
+  // directly: x (N, G, C/G, ...), w (G, M/G, C/G, ...), y (N, G, M/G, ...).
+  SmallVector<int64_t> xShape = {n, group, cg}, wShape = {group, mg, cg},
+                       outShape = {n, group, mg};
+  xShape.append(xType.getShape().begin() + 2, xType.getShape().end());
+  wShape.append(kernel.begin(), kernel.end());
+  for (size_t i = 0; i < ns; ++i)
+    outShape.push_back(
+        (xType.getDimSize(2 + i) - dilations[i] * (kernel[i] - 1) - 1) /
+            strides[i] +
+        1);
+  x = reshapeTo(b, loc, x, xShape);
+  w = reshapeTo(b, loc, w, wShape);
+  auto outType = RankedTensorType::get(outShape, et);
+  AffineExpr dn = getAffineDimExpr(0, ctx), dg = getAffineDimExpr(1, ctx),
+             dm = getAffineDimExpr(2, ctx), dc = getAffineDimExpr(3 + ns, ctx);
+  Value init = bias ? buildRemap(b, loc, reshapeTo(b, loc, bias, {group, mg}),
+                                 outType, {dg, dm})
+                    : buildFilled(b, loc, outType, b.getFloatAttr(et, 0));
+  // Loops (n, g, m, out..., c, kernel...).
+  unsigned numLoops = 4 + 2 * ns;
+  SmallVector<AffineExpr> xExprs = {dn, dg, dc}, wExprs = {dg, dm, dc},
+                          outExprs = {dn, dg, dm};
+  for (size_t i = 0; i < ns; ++i) {
+    AffineExpr o = getAffineDimExpr(3 + i, ctx);
+    AffineExpr k = getAffineDimExpr(4 + ns + i, ctx);
+    xExprs.push_back(o * strides[i] + k * dilations[i]);
+    wExprs.push_back(k);
+    outExprs.push_back(o);
+  }
+  SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, xExprs, ctx),
+                                 AffineMap::get(numLoops, 0, wExprs, ctx),
+                                 AffineMap::get(numLoops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(3 + ns,
+                                             utils::IteratorType::parallel);
+  iterators.append(1 + ns, utils::IteratorType::reduction);
+  Value y =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{outType}, ValueRange{x, w}, ValueRange{init}, maps,
+          iterators,
+          [](OpBuilder &bb, Location l, ValueRange args) {
+            auto fmf = arith::FastMathFlagsAttr::get(
+                bb.getContext(),
+                arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
+            Value prod = arith::MulFOp::create(bb, l, args[0], args[1], fmf);
+            linalg::YieldOp::create(
+                bb, l, Value(arith::AddFOp::create(bb, l, args[2], prod, fmf)));
+          })
+          .getResult(0);
+  SmallVector<int64_t> finalShape = {n, m};
+  finalShape.append(outShape.begin() + 3, outShape.end());
+  return reshapeTo(b, loc, y, finalShape);
+}
 
 void mlir::qc::addLayerOps(OpTable &table) {
   table["Gemm"] = importGemm;

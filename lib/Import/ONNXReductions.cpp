@@ -2,7 +2,7 @@
 //
 // Everything that reduces over some axes: Reduce*, ArgMax/ArgMin, Softmax
 // and LogSoftmax, LayerNormalization, BatchNormalization (inference), and
-// 2-D pooling. All build on one reduction helper producing linalg.generic.
+// N-D pooling. All build on one reduction helper producing linalg.generic.
 //
 //===----------------------------------------------------------------------===//
 
@@ -520,36 +520,46 @@ LogicalResult importGlobalPool(NodeContext &nc, bool isMax) {
   return success();
 }
 
-/// MaxPool / AveragePool over the two spatial dims of an NCHW input.
+/// MaxPool / AveragePool over the spatial dims of an N x C x D1 x ... input.
 LogicalResult importPool(NodeContext &nc, bool isMax) {
   MLIRContext *ctx = nc.b.getContext();
   auto type = nc.inputType(0);
   Type et = type.getElementType();
-  if (type.getRank() != 4 || !isFloat(et))
-    return nc.error() << "only 2-D pooling of a float NCHW input is "
-                         "supported, got "
+  if (type.getRank() < 3 || !isFloat(et))
+    return nc.error() << "pooling needs a float N x C x spatial... input, got "
                       << type;
-  if (nc.node.output_size() > 1 && !nc.node.output(1).empty())
-    return nc.error() << "the Indices output is not supported";
+  size_t ns = type.getRank() - 2;
+  bool withIndices =
+      isMax && nc.node.output_size() > 1 && !nc.node.output(1).empty();
   std::vector<int64_t> kernel = nc.getInts("kernel_shape", {});
-  std::vector<int64_t> strides = nc.getInts("strides", {1, 1});
-  std::vector<int64_t> pads = nc.getInts("pads", {0, 0, 0, 0});
-  std::vector<int64_t> dilations = nc.getInts("dilations", {1, 1});
+  std::vector<int64_t> strides =
+      nc.getInts("strides", std::vector<int64_t>(ns, 1));
+  std::vector<int64_t> pads =
+      nc.getInts("pads", std::vector<int64_t>(2 * ns, 0));
+  std::vector<int64_t> dilations =
+      nc.getInts("dilations", std::vector<int64_t>(ns, 1));
   bool ceilMode = nc.getInt("ceil_mode", 0) != 0;
   bool countPad = nc.getInt("count_include_pad", 0) != 0;
-  if (kernel.size() != 2 || strides.size() != 2 || pads.size() != 4 ||
-      dilations.size() != 2)
-    return nc.error() << "expected 2 kernel dims, 2 strides, 4 pads and 2 "
-                         "dilations";
-  int64_t inH = type.getDimSize(2), inW = type.getDimSize(3);
-  int64_t in[2] = {inH, inW};
-  if (failed(resolveAutoPad(nc, {inH, inW}, kernel, strides, dilations, pads)))
+  int64_t storageOrder = nc.getInt("storage_order", 0);
+  if (kernel.size() != ns || strides.size() != ns || pads.size() != 2 * ns ||
+      dilations.size() != ns)
+    return nc.error() << "expected " << ns << " kernel dims, " << ns
+                      << " strides, " << 2 * ns << " pads and " << ns
+                      << " dilations for input " << type;
+  if (storageOrder != 0 && storageOrder != 1)
+    return nc.error() << "storage_order must be 0 or 1, got " << storageOrder;
+  for (size_t i = 0; i < ns; ++i)
+    if (kernel[i] < 1 || strides[i] < 1 || dilations[i] < 1 || pads[i] < 0 ||
+        pads[i + ns] < 0)
+      return nc.error() << "kernel_shape, strides and dilations must be >= 1 "
+                           "and pads >= 0";
+  ArrayRef<int64_t> in = type.getShape().drop_front(2);
+  if (failed(resolveAutoPad(nc, in, kernel, strides, dilations, pads)))
     return failure();
-  int64_t out[2];
-  int64_t extraHigh[2] = {0, 0};
-  for (int i = 0; i < 2; ++i) {
+  SmallVector<int64_t> out(ns), extraHigh(ns);
+  for (size_t i = 0; i < ns; ++i) {
     int64_t span = dilations[i] * (kernel[i] - 1) + 1;
-    int64_t padded = in[i] + pads[i] + pads[i + 2];
+    int64_t padded = in[i] + pads[i] + pads[i + ns];
     if (padded < span)
       return nc.error() << "kernel larger than the padded input";
     int64_t num = padded - span;
@@ -565,38 +575,114 @@ LogicalResult importPool(NodeContext &nc, bool isMax) {
   Location loc = nc.loc;
   // Pad with -inf (max) or 0 (average); windows past the ceil-mode edge
   // read padding too and are excluded from averages below.
-  SmallVector<int64_t> paddedShape = {type.getDimSize(0), type.getDimSize(1),
-                                      inH + pads[0] + pads[2] + extraHigh[0],
-                                      inW + pads[1] + pads[3] + extraHigh[1]};
+  SmallVector<int64_t> paddedShape(type.getShape().take_front(2));
+  SmallVector<OpFoldResult> low(2, b.getIndexAttr(0)),
+      high(2, b.getIndexAttr(0));
+  for (size_t i = 0; i < ns; ++i) {
+    paddedShape.push_back(in[i] + pads[i] + pads[i + ns] + extraHigh[i]);
+    low.push_back(b.getIndexAttr(pads[i]));
+    high.push_back(b.getIndexAttr(pads[i + ns] + extraHigh[i]));
+  }
   Value padValue = arith::ConstantOp::create(
       b, loc, isMax ? lowestAttr(b, et) : numberAttr(b, et, 0));
-  SmallVector<OpFoldResult> low = {b.getIndexAttr(0), b.getIndexAttr(0),
-                                   b.getIndexAttr(pads[0]),
-                                   b.getIndexAttr(pads[1])};
-  SmallVector<OpFoldResult> high = {b.getIndexAttr(0), b.getIndexAttr(0),
-                                    b.getIndexAttr(pads[2] + extraHigh[0]),
-                                    b.getIndexAttr(pads[3] + extraHigh[1])};
   Value x =
       tensor::PadOp::create(b, loc, RankedTensorType::get(paddedShape, et),
                             nc.input(0), low, high, padValue);
-  SmallVector<int64_t> outShape = {type.getDimSize(0), type.getDimSize(1),
-                                   out[0], out[1]};
+  SmallVector<int64_t> outShape(type.getShape().take_front(2));
+  outShape.append(out.begin(), out.end());
   auto outType = RankedTensorType::get(outShape, et);
   Value init = buildFilled(b, loc, outType,
                            isMax ? lowestAttr(b, et) : numberAttr(b, et, 0));
-  SmallVector<AffineExpr> d;
-  for (unsigned i = 0; i < 6; ++i)
-    d.push_back(getAffineDimExpr(i, ctx));
-  Value window = tensor::EmptyOp::create(b, loc, {kernel[0], kernel[1]}, et);
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(6, 0,
-                     {d[0], d[1], d[2] * strides[0] + d[4] * dilations[0],
-                      d[3] * strides[1] + d[5] * dilations[1]},
-                     ctx),
-      AffineMap::get(6, 0, {d[4], d[5]}, ctx),
-      AffineMap::get(6, 0, {d[0], d[1], d[2], d[3]}, ctx)};
-  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
-  iterators.append(2, utils::IteratorType::reduction);
+  // Loops (n, c, out..., kernel...); the empty window tensor only gives the
+  // kernel loops their extents.
+  unsigned numLoops = 2 + 2 * ns;
+  SmallVector<AffineExpr> inExprs = {getAffineDimExpr(0, ctx),
+                                     getAffineDimExpr(1, ctx)};
+  SmallVector<AffineExpr> outExprs(inExprs), windowExprs;
+  for (size_t i = 0; i < ns; ++i) {
+    AffineExpr o = getAffineDimExpr(2 + i, ctx);
+    AffineExpr k = getAffineDimExpr(2 + ns + i, ctx);
+    inExprs.push_back(o * strides[i] + k * dilations[i]);
+    outExprs.push_back(o);
+    windowExprs.push_back(k);
+  }
+  Value window = tensor::EmptyOp::create(b, loc, kernel, et);
+  AffineMap outMap = AffineMap::get(numLoops, 0, outExprs, ctx);
+  SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, inExprs, ctx),
+                                 AffineMap::get(numLoops, 0, windowExprs, ctx),
+                                 outMap};
+  SmallVector<utils::IteratorType> iterators(2 + ns,
+                                             utils::IteratorType::parallel);
+  iterators.append(ns, utils::IteratorType::reduction);
+  if (withIndices) {
+    // Flat index into the input: (n * C + c) * prod(in) + the spatial
+    // position, row-major (storage_order 0) or column-major (1). Only
+    // positions inside the input count; the first maximum wins.
+    auto idxType = RankedTensorType::get(outShape, b.getI64Type());
+    Value idxInit = buildFilled(b, loc, idxType, b.getI64IntegerAttr(-1));
+    maps.push_back(outMap);
+    auto generic = linalg::GenericOp::create(
+        b, loc, TypeRange{outType, idxType}, ValueRange{x, window},
+        ValueRange{init, idxInit}, maps, iterators,
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Type i64 = nb.getI64Type();
+          auto cst = [&](int64_t v) -> Value {
+            return arith::ConstantOp::create(nb, l, nb.getI64IntegerAttr(v));
+          };
+          auto loopIndex = [&](unsigned d) -> Value {
+            return arith::IndexCastOp::create(
+                nb, l, i64, linalg::IndexOp::create(nb, l, d));
+          };
+          Value inside = arith::ConstantOp::create(nb, l, nb.getBoolAttr(true));
+          SmallVector<Value> pos(ns);
+          for (size_t i = 0; i < ns; ++i) {
+            // o * stride + k * dilation - pad_begin
+            Value p = arith::AddIOp::create(
+                nb, l,
+                arith::MulIOp::create(nb, l, loopIndex(2 + i), cst(strides[i])),
+                arith::MulIOp::create(nb, l, loopIndex(2 + ns + i),
+                                      cst(dilations[i])));
+            pos[i] = arith::SubIOp::create(nb, l, p, cst(pads[i]));
+            Value ge = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge,
+                                             pos[i], cst(0));
+            Value lt = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt,
+                                             pos[i], cst(in[i]));
+            inside = arith::AndIOp::create(
+                nb, l, inside, arith::AndIOp::create(nb, l, ge, lt));
+          }
+          int64_t spatialSize = 1;
+          for (int64_t s : in)
+            spatialSize *= s;
+          Value flat = arith::MulIOp::create(
+              nb, l,
+              arith::AddIOp::create(
+                  nb, l,
+                  arith::MulIOp::create(nb, l, loopIndex(0),
+                                        cst(type.getDimSize(1))),
+                  loopIndex(1)),
+              cst(spatialSize));
+          int64_t step = 1;
+          for (size_t j = 0; j < ns; ++j) {
+            size_t i = storageOrder == 0 ? ns - 1 - j : j;
+            flat = arith::AddIOp::create(
+                nb, l, flat, arith::MulIOp::create(nb, l, pos[i], cst(step)));
+            step *= in[i];
+          }
+          Value better = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
+                                               args[0], args[2]);
+          Value unset = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt,
+                                              args[3], cst(0));
+          Value take = arith::AndIOp::create(
+              nb, l, inside, arith::OrIOp::create(nb, l, better, unset));
+          linalg::YieldOp::create(
+              nb, l,
+              ValueRange{arith::SelectOp::create(nb, l, take, args[0], args[2]),
+                         arith::SelectOp::create(nb, l, take, flat, args[3])});
+        });
+    nc.setOutput(0, generic.getResult(0));
+    nc.setOutput(1, generic.getResult(1));
+    return success();
+  }
   Value pooled =
       linalg::GenericOp::create(
           b, loc, TypeRange{outType}, ValueRange{x, window}, ValueRange{init},
@@ -610,31 +696,48 @@ LogicalResult importPool(NodeContext &nc, bool isMax) {
           })
           .getResult(0);
   if (!isMax) {
-    // Divisors per output position, known at compile time.
-    SmallVector<float> counts;
-    for (int64_t oh = 0; oh < out[0]; ++oh)
-      for (int64_t ow = 0; ow < out[1]; ++ow) {
+    // Divisors per output position, known at compile time: the window is a
+    // product of per-dim ranges, so its count is a product of per-dim counts.
+    SmallVector<SmallVector<int64_t>> dimCounts(ns);
+    bool uniform = true;
+    for (size_t i = 0; i < ns; ++i) {
+      for (int64_t o = 0; o < out[i]; ++o) {
         int64_t n = 0;
-        for (int64_t kh = 0; kh < kernel[0]; ++kh)
-          for (int64_t kw = 0; kw < kernel[1]; ++kw) {
-            int64_t h = oh * strides[0] + kh * dilations[0] - pads[0];
-            int64_t w = ow * strides[1] + kw * dilations[1] - pads[1];
-            bool inPadded = h < inH + pads[2] && w < inW + pads[3];
-            bool inInput = h >= 0 && h < inH && w >= 0 && w < inW;
-            n += countPad ? inPadded : inInput;
-          }
-        counts.push_back(float(std::max<int64_t>(n, 1)));
+        for (int64_t k = 0; k < kernel[i]; ++k) {
+          int64_t p = o * strides[i] + k * dilations[i] - pads[i];
+          n += countPad ? p < in[i] + pads[i + ns] : p >= 0 && p < in[i];
+        }
+        dimCounts[i].push_back(n);
       }
-    auto countType = RankedTensorType::get({out[0], out[1]}, b.getF32Type());
-    Value countTensor = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(countType, ArrayRef<float>(counts)));
+      uniform &= llvm::all_equal(dimCounts[i]);
+    }
+    // A scalar when every window has the same count (no padding in play).
+    SmallVector<int64_t> countShape;
+    if (!uniform)
+      countShape.assign(out.begin(), out.end());
+    SmallVector<Attribute> counts;
+    SmallVector<int64_t> idx(ns, 0);
+    int64_t total = 1;
+    for (int64_t s : countShape)
+      total *= s;
+    for (int64_t e = 0; e < total; ++e) {
+      int64_t n = 1;
+      for (size_t i = 0; i < ns; ++i)
+        n *= dimCounts[i][idx[i]];
+      counts.push_back(numberAttr(b, et, double(std::max<int64_t>(n, 1))));
+      for (size_t i = countShape.size(); i-- > 0;) {
+        if (++idx[i] < out[i])
+          break;
+        idx[i] = 0;
+      }
+    }
+    Value divisor = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get(countShape, et), counts));
     pooled =
-        buildElementwise(b, loc, ValueRange{pooled, countTensor}, outType,
+        buildElementwise(b, loc, ValueRange{pooled, divisor}, outType,
                          [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                           Value c = a[1];
-                           if (c.getType() != et)
-                             c = arith::TruncFOp::create(nb, l, et, c);
-                           return arith::DivFOp::create(nb, l, a[0], c);
+                           return arith::DivFOp::create(nb, l, a[0], a[1]);
                          });
   }
   nc.setOutput(0, pooled);

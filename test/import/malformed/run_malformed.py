@@ -128,12 +128,14 @@ def cases(work):
     yield "pin-conflict.onnx", relu_model(), ["--input-shape", "x=4x3"], \
         "--input-shape for 'x' sets dimension 0 to 4 but the model fixes it to 2"
 
-    conv1d = model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv")],
-                   [vi("x", [1, 1, 8])], [vi("y", [1, 1, 6])],
-                   [numpy_helper.from_array(np.ones((1, 1, 3), np.float32),
-                                            "w")])
-    yield "conv1d.onnx", conv1d, [], \
-        "node 'conv' (Conv, opset 17): only 2-D convolution"
+    channels = model([helper.make_node("Conv", ["x", "w"], ["y"],
+                                       name="conv")],
+                     [vi("x", [1, 2, 8])], [vi("y", [1, 1, 6])],
+                     [numpy_helper.from_array(np.ones((1, 3, 3), np.float32),
+                                              "w")])
+    yield "conv-channels.onnx", channels, [], \
+        "node 'conv' (Conv, opset 17): input channels 2 and weight [1,3,3] " \
+        "do not match group 1"
     autopad = model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv",
                                       auto_pad="SOMETIMES")],
                     [vi("x", [1, 1, 4, 4])], [vi("y", [1, 1, 2, 2])],
@@ -188,11 +190,16 @@ def cases(work):
     yield "matmul-k.onnx", matmul, [], \
         "node 'mm' (MatMul, opset 17): A 'tensor<2x3xf32>' and B " \
         "'tensor<4x2xf32>' disagree on K"
-    uint8 = model([helper.make_node("Add", ["x", "x"], ["y"], name="add")],
-                  [vi("x", [2], TensorProto.UINT8)],
-                  [vi("y", [2], TensorProto.UINT8)])
-    yield "uint8-add.onnx", uint8, [], \
-        "node 'add' (Add, opset 17): element type 'ui8' is not supported"
+    # A float8 (FLOAT8E4M3FN = 17) zero point; onnx 1.12 has no name for it.
+    zp = TensorProto()
+    zp.name, zp.data_type, zp.raw_data = "zp", 17, b"\x00"
+    float8 = model([helper.make_node("QuantizeLinear", ["x", "s", "zp"],
+                                     ["y"], name="q")],
+                   [vi("x", [2])], [vi("y", [2], TensorProto.UINT8)],
+                   [numpy_helper.from_array(np.array(0.5, np.float32), "s"),
+                    zp], opset=21)
+    yield "float8-zero-point.onnx", float8, [], \
+        "tensor 'zp' has unsupported data type 17 (FLOAT8E4M3FN)"
 
 
 def main():
