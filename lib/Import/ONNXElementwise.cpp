@@ -26,9 +26,60 @@ Value cst(OpBuilder &b, Location loc, Value like, double v) {
 }
 
 bool isFloat(Type t) { return isa<FloatType>(t); }
+bool isUnsigned(Type t) { return t.isUnsignedInteger(); }
 
 Type elementTypeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getElementType();
+}
+
+/// ONNX uint* tensors have unsigned MLIR element types, but arith only takes
+/// signless integers: scalar bodies compute on the same-width signless type
+/// and pick unsigned ops (divui, cmpi ult, ...) from the ONNX type.
+Type signless(Type t) {
+  if (auto i = dyn_cast<IntegerType>(t); i && !i.isSignless())
+    return IntegerType::get(t.getContext(), i.getWidth());
+  return t;
+}
+
+/// Reinterprets scalar `v` as `to` of the same width (signless <-> unsigned).
+/// The cast pairs cancel out when the loops are lowered to LLVM.
+Value reinterpret(OpBuilder &b, Location loc, Value v, Type to) {
+  if (v.getType() == to)
+    return v;
+  return UnrealizedConversionCastOp::create(b, loc, to, v).getResult(0);
+}
+
+/// The integer constant `value` (bits of an unsigned one) of type `type`.
+Value intConstant(OpBuilder &b, Location loc, Type type, const APInt &value) {
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, value));
+}
+
+/// Element-wise linalg.generic over `inputs` broadcast to their common
+/// shape, of element type `resultType`; `body` sees and returns signless
+/// scalars whatever the tensors' signedness.
+FailureOr<Value> broadcastAny(NodeContext &nc, ValueRange inputs,
+                              Type resultType, ScalarBodyFn body) {
+  SmallVector<int64_t> shape;
+  for (Value input : inputs) {
+    auto merged = broadcastShapes(
+        shape, cast<RankedTensorType>(input.getType()).getShape());
+    if (failed(merged)) {
+      auto diag = nc.error() << "input shapes";
+      for (Value v : inputs)
+        diag << " " << v.getType();
+      diag << " do not broadcast";
+      return failure();
+    }
+    shape = *merged;
+  }
+  return buildElementwise(
+      nc.b, nc.loc, inputs, RankedTensorType::get(shape, resultType),
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        SmallVector<Value> plain;
+        for (Value a : args)
+          plain.push_back(reinterpret(b, loc, a, signless(a.getType())));
+        return reinterpret(b, loc, body(b, loc, plain), resultType);
+      });
 }
 
 /// One element-wise op over all of the node's inputs, with result element
@@ -44,11 +95,16 @@ elementwise(NodeContext &nc, Type resultType,
     return nc.error() << "expects at least one input";
   Type first = elementTypeOf(inputs[0]);
   FailureOr<Value> out =
-      broadcastElementwise(nc, inputs, resultType ? resultType : first, body);
+      broadcastAny(nc, inputs, resultType ? resultType : first, body);
   if (failed(out))
     return failure();
   nc.setOutput(0, *out);
   return success();
+}
+
+/// Whether the node's first input is unsigned (ONNX uint*).
+bool unsignedInput(NodeContext &nc) {
+  return isUnsigned(nc.inputType(0).getElementType());
 }
 
 LogicalResult requireFloat(NodeContext &nc) {
@@ -167,15 +223,18 @@ Value geluFn(OpBuilder &b, Location loc, Value x, NodeContext &nc) {
                                arith::AddFOp::create(b, loc, one, inner));
 }
 
-/// Binary arithmetic with float and integer forms.
-template <typename FloatOp, typename IntOp>
+/// Binary arithmetic with float, signed and unsigned integer forms.
+template <typename FloatOp, typename IntOp, typename UIntOp = IntOp>
 LogicalResult arithmetic(NodeContext &nc) {
   if (failed(requireSameTypes(nc)))
     return failure();
+  bool isU = unsignedInput(nc);
   return elementwise(nc, nullptr,
-                     [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+                     [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
                        if (isFloat(args[0].getType()))
                          return FloatOp::create(b, loc, args[0], args[1]);
+                       if (isU)
+                         return UIntOp::create(b, loc, args[0], args[1]);
                        return IntOp::create(b, loc, args[0], args[1]);
                      });
 }
@@ -199,28 +258,80 @@ LogicalResult importAdd(NodeContext &nc) {
   return arithmetic<arith::AddFOp, arith::AddIOp>(nc);
 }
 
+/// Converts signless scalar `v` holding an ONNX `from` value to the signless
+/// form of `to` with ONNX Cast semantics: float -> int truncates toward zero
+/// (wrapping out-of-range values like numpy does), anything -> bool is
+/// "!= 0", integers are sign- or zero-extended by their source type.
+Value castScalar(OpBuilder &b, Location loc, Value v, Type from, Type to) {
+  Type target = signless(to);
+  if (from == to)
+    return v;
+  if (to.isInteger(1)) {
+    if (isFloat(from))
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, v,
+                                   cst(b, loc, v, 0));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v,
+                                 cst(b, loc, v, 0));
+  }
+  bool fromUnsigned = isUnsigned(from) || from.isInteger(1);
+  unsigned fw = from.getIntOrFloatBitWidth(), tw = to.getIntOrFloatBitWidth();
+  if (isFloat(from) && isFloat(to))
+    return fw < tw ? Value(arith::ExtFOp::create(b, loc, target, v))
+                   : Value(arith::TruncFOp::create(b, loc, target, v));
+  if (isFloat(from)) {
+    Type i64 = b.getI64Type();
+    Value asSigned = arith::FPToSIOp::create(b, loc, i64, v);
+    if (isUnsigned(to) && tw == 64) {
+      // Only fptoui reaches [2^63, 2^64); below, fptosi wraps negatives.
+      Value big = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, v,
+                                        cst(b, loc, v, 0x1p63));
+      return arith::SelectOp::create(
+          b, loc, big, arith::FPToUIOp::create(b, loc, i64, v), asSigned);
+    }
+    return tw == 64 ? asSigned
+                    : Value(arith::TruncIOp::create(b, loc, target, asSigned));
+  }
+  if (isFloat(to))
+    return fromUnsigned ? Value(arith::UIToFPOp::create(b, loc, target, v))
+                        : Value(arith::SIToFPOp::create(b, loc, target, v));
+  if (fw < tw)
+    return fromUnsigned ? Value(arith::ExtUIOp::create(b, loc, target, v))
+                        : Value(arith::ExtSIOp::create(b, loc, target, v));
+  if (fw > tw)
+    return arith::TruncIOp::create(b, loc, target, v);
+  return v;
+}
+
 LogicalResult importPow(NodeContext &nc) {
-  if (failed(requireFloat(nc)))
-    return failure();
+  Type baseType = nc.inputType(0).getElementType();
+  Type expType = nc.inputType(1).getElementType();
+  if (baseType.isInteger(1) || expType.isInteger(1))
+    return nc.error() << "bool inputs are not supported";
+  // numpy semantics: integer bases go through float64 and back.
+  Type computeType = isFloat(baseType) ? baseType : nc.b.getF64Type();
   return elementwise(
-      nc, nullptr, [](OpBuilder &b, Location loc, ValueRange args) -> Value {
-        Value y = args[1];
-        if (y.getType() != args[0].getType())
-          y = arith::TruncFOp::create(b, loc, args[0].getType(), y);
-        return math::PowFOp::create(b, loc, args[0], y);
+      nc, nullptr, [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        Value x = castScalar(b, loc, args[0], baseType, computeType);
+        Value y = castScalar(b, loc, args[1], expType, computeType);
+        Value r = math::PowFOp::create(b, loc, x, y);
+        return castScalar(b, loc, r, computeType, baseType);
       });
 }
 
 template <bool IsMax> LogicalResult minMax(NodeContext &nc) {
   if (failed(requireSameTypes(nc)))
     return failure();
+  bool isU = unsignedInput(nc);
   return elementwise(
-      nc, nullptr, [](OpBuilder &b, Location loc, ValueRange args) {
+      nc, nullptr, [&](OpBuilder &b, Location loc, ValueRange args) {
         Value acc = args[0];
         for (Value v : args.drop_front()) {
           if (isFloat(v.getType()))
             acc = IsMax ? Value(arith::MaximumFOp::create(b, loc, acc, v))
                         : Value(arith::MinimumFOp::create(b, loc, acc, v));
+          else if (isU)
+            acc = IsMax ? Value(arith::MaxUIOp::create(b, loc, acc, v))
+                        : Value(arith::MinUIOp::create(b, loc, acc, v));
           else
             acc = IsMax ? Value(arith::MaxSIOp::create(b, loc, acc, v))
                         : Value(arith::MinSIOp::create(b, loc, acc, v));
@@ -243,16 +354,18 @@ LogicalResult importSum(NodeContext &nc) {
       });
 }
 
-template <arith::CmpFPredicate FP, arith::CmpIPredicate IP>
+template <arith::CmpFPredicate FP, arith::CmpIPredicate IP,
+          arith::CmpIPredicate UIP>
 LogicalResult compare(NodeContext &nc) {
   if (failed(requireSameTypes(nc)))
     return failure();
+  bool isU = unsignedInput(nc);
   return elementwise(
       nc, nc.b.getI1Type(),
-      [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+      [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
         if (isFloat(args[0].getType()))
           return arith::CmpFOp::create(b, loc, FP, args[0], args[1]);
-        return arith::CmpIOp::create(b, loc, IP, args[0], args[1]);
+        return arith::CmpIOp::create(b, loc, isU ? UIP : IP, args[0], args[1]);
       });
 }
 
@@ -261,6 +374,60 @@ template <typename LogicOp> LogicalResult logical(NodeContext &nc) {
                      [](OpBuilder &b, Location loc, ValueRange args) -> Value {
                        return LogicOp::create(b, loc, args[0], args[1]);
                      });
+}
+
+LogicalResult requireInteger(NodeContext &nc) {
+  for (unsigned i = 0; i < nc.numInputs(); ++i) {
+    Type t = nc.inputType(i).getElementType();
+    if (!isa<IntegerType>(t) || t.isInteger(1))
+      return nc.error() << "input " << i << " has element type " << t
+                        << "; an integer type is required";
+  }
+  return requireSameTypes(nc);
+}
+
+/// BitwiseAnd / BitwiseOr / BitwiseXor.
+template <typename LogicOp> LogicalResult bitwise(NodeContext &nc) {
+  if (failed(requireInteger(nc)))
+    return failure();
+  return logical<LogicOp>(nc);
+}
+
+LogicalResult importBitwiseNot(NodeContext &nc) {
+  if (failed(requireInteger(nc)))
+    return failure();
+  return elementwise(
+      nc, nullptr, [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        return arith::XOrIOp::create(b, loc, args[0], cst(b, loc, args[0], -1));
+      });
+}
+
+LogicalResult importBitShift(NodeContext &nc) {
+  if (failed(requireInteger(nc)))
+    return failure();
+  std::string direction = nc.getString("direction", "");
+  if (direction != "LEFT" && direction != "RIGHT")
+    return nc.error() << "direction must be LEFT or RIGHT, got '" << direction
+                      << "'";
+  bool left = direction == "LEFT", isU = unsignedInput(nc);
+  return elementwise(
+      nc, nullptr, [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        Value x = args[0], y = args[1];
+        unsigned width = x.getType().getIntOrFloatBitWidth();
+        // Shifting by the width or more gives 0 (or -1) as in numpy, not
+        // poison.
+        Value maxShift = cst(b, loc, y, width - 1);
+        Value tooFar = arith::CmpIOp::create(
+            b, loc, isU ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt,
+            y, maxShift);
+        if (!left && !isU)
+          return arith::ShRSIOp::create(
+              b, loc, x, arith::SelectOp::create(b, loc, tooFar, maxShift, y));
+        Value shifted = left ? Value(arith::ShLIOp::create(b, loc, x, y))
+                             : Value(arith::ShRUIOp::create(b, loc, x, y));
+        return arith::SelectOp::create(b, loc, tooFar, cst(b, loc, x, 0),
+                                       shifted);
+      });
 }
 
 LogicalResult importNot(NodeContext &nc) {
@@ -273,6 +440,14 @@ LogicalResult importNot(NodeContext &nc) {
 LogicalResult importWhere(NodeContext &nc) {
   if (nc.numInputs() != 3)
     return nc.error() << "expects 3 inputs";
+  if (!nc.inputType(0).getElementType().isInteger(1))
+    return nc.error() << "condition has element type "
+                      << nc.inputType(0).getElementType()
+                      << "; bool is required";
+  if (nc.inputType(1).getElementType() != nc.inputType(2).getElementType())
+    return nc.error() << "X and Y have different element types "
+                      << nc.inputType(1).getElementType() << " and "
+                      << nc.inputType(2).getElementType();
   return elementwise(nc, elementTypeOf(nc.input(1)),
                      [](OpBuilder &b, Location loc, ValueRange args) -> Value {
                        return arith::SelectOp::create(b, loc, args[0], args[1],
@@ -280,63 +455,96 @@ LogicalResult importWhere(NodeContext &nc) {
                      });
 }
 
-/// Converts scalar `v` to `to` with ONNX Cast semantics (float -> int
-/// truncates toward zero; anything -> bool is "!= 0").
-Value castScalar(OpBuilder &b, Location loc, Value v, Type to) {
-  Type from = v.getType();
-  if (from == to)
-    return v;
-  if (to.isInteger(1)) {
-    if (isFloat(from))
-      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, v,
-                                   cst(b, loc, v, 0));
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v,
-                                 cst(b, loc, v, 0));
-  }
-  if (isFloat(from) && isFloat(to))
-    return from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth()
-               ? Value(arith::ExtFOp::create(b, loc, to, v))
-               : Value(arith::TruncFOp::create(b, loc, to, v));
-  if (isFloat(from))
-    return arith::FPToSIOp::create(b, loc, to, v);
-  if (isFloat(to))
-    return from.isInteger(1) ? Value(arith::UIToFPOp::create(b, loc, to, v))
-                             : Value(arith::SIToFPOp::create(b, loc, to, v));
-  unsigned fw = from.getIntOrFloatBitWidth(), tw = to.getIntOrFloatBitWidth();
-  if (fw < tw)
-    return from.isInteger(1) ? Value(arith::ExtUIOp::create(b, loc, to, v))
-                             : Value(arith::ExtSIOp::create(b, loc, to, v));
-  return arith::TruncIOp::create(b, loc, to, v);
+/// Input 0 converted to element type `to` by `convert` (signless scalars).
+LogicalResult mapInput(NodeContext &nc, Type to,
+                       function_ref<Value(OpBuilder &, Location, Value)> fn) {
+  FailureOr<Value> out = broadcastAny(
+      nc, nc.input(0), to, [&](OpBuilder &b, Location loc, ValueRange args) {
+        return fn(b, loc, args[0]);
+      });
+  if (failed(out))
+    return failure();
+  nc.setOutput(0, *out);
+  return success();
 }
 
-LogicalResult importCast(NodeContext &nc) {
-  Type to = getElementType(nc.b.getContext(), nc.getInt("to", 0));
-  if (!to)
-    return nc.error() << "unsupported target type " << nc.getInt("to", 0);
-  if (to.isUnsignedInteger(8))
-    to = nc.b.getI8Type();
-  if (nc.inputType(0).getElementType() == to) {
+LogicalResult castTo(NodeContext &nc, Type to) {
+  Type from = nc.inputType(0).getElementType();
+  if (from == to) {
     nc.setOutput(0, nc.input(0));
     return success();
   }
-  Value in = nc.input(0);
-  Value out = buildElementwise(
-      nc.b, nc.loc, in, RankedTensorType::get(nc.inputType(0).getShape(), to),
-      [&](OpBuilder &b, Location loc, ValueRange args) {
-        return castScalar(b, loc, args[0], to);
-      });
-  nc.setOutput(0, out);
-  return success();
+  return mapInput(nc, to, [&](OpBuilder &b, Location loc, Value v) {
+    return castScalar(b, loc, v, from, to);
+  });
+}
+
+LogicalResult importCast(NodeContext &nc) {
+  int64_t onnxType = nc.getInt("to", 0);
+  Type to = getElementType(nc.b.getContext(), onnxType);
+  if (!to)
+    return nc.error() << "unsupported target type " << onnxType;
+  return castTo(nc, to);
+}
+
+LogicalResult importCastLike(NodeContext &nc) {
+  if (nc.numInputs() != 2)
+    return nc.error() << "expects 2 inputs";
+  return castTo(nc, nc.inputType(1).getElementType());
+}
+
+/// BitCast: the same bits seen as another type of the same width.
+LogicalResult importBitCast(NodeContext &nc) {
+  int64_t onnxType = nc.getInt("to", 0);
+  Type to = getElementType(nc.b.getContext(), onnxType);
+  if (!to)
+    return nc.error() << "unsupported target type " << onnxType;
+  Type from = nc.inputType(0).getElementType();
+  // ONNX stores bool in a byte.
+  auto bits = [](Type t) { return std::max(8u, t.getIntOrFloatBitWidth()); };
+  if (bits(from) != bits(to))
+    return nc.error() << "cannot bitcast " << from << " to " << to
+                      << " of a different width";
+  if (from == to) {
+    nc.setOutput(0, nc.input(0));
+    return success();
+  }
+  return mapInput(nc, to, [&](OpBuilder &b, Location loc, Value v) -> Value {
+    Type target = signless(to);
+    if (from.isInteger(1))
+      return arith::ExtUIOp::create(b, loc, target, v);
+    if (to.isInteger(1))
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v,
+                                   cst(b, loc, v, 0));
+    if (v.getType() == target)
+      return v;
+    return arith::BitcastOp::create(b, loc, target, v);
+  });
+}
+
+/// The constant scalar bound in input `i` as a double (unsigned values
+/// read as such), nullopt when not constant; fails on a non-scalar.
+FailureOr<std::optional<double>> clipBound(NodeContext &nc, unsigned i,
+                                           bool isU) {
+  DenseIntElementsAttr ints;
+  if (isU && matchPattern(nc.input(i), m_Constant(&ints))) {
+    if (ints.getNumElements() != 1)
+      return nc.error() << (i == 1 ? "min" : "max") << " must be a scalar";
+    return std::optional<double>(
+        double((*ints.getValues<APInt>().begin()).getZExtValue()));
+  }
+  auto v = constantFloats(nc, i);
+  if (failed(v))
+    return std::optional<double>();
+  if (v->size() != 1)
+    return nc.error() << (i == 1 ? "min" : "max") << " must be a scalar";
+  return std::optional<double>((*v)[0]);
 }
 
 LogicalResult importClip(NodeContext &nc) {
   Type et = nc.inputType(0).getElementType();
+  bool isInt = !isFloat(et), isU = isUnsigned(et);
   double lo = -INFINITY, hi = INFINITY;
-  bool isInt = !isFloat(et);
-  if (isInt) {
-    lo = double(std::numeric_limits<int64_t>::min());
-    hi = double(std::numeric_limits<int64_t>::max());
-  }
   if (nc.opset < 11) {
     lo = nc.getFloat("min", float(lo));
     hi = nc.getFloat("max", float(hi));
@@ -345,14 +553,13 @@ LogicalResult importClip(NodeContext &nc) {
     for (unsigned i = 1; i <= 2; ++i) {
       if (!nc.hasInput(i))
         continue;
-      auto v = constantFloats(nc, i);
-      if (failed(v)) {
+      auto bound = clipBound(nc, i, isU);
+      if (failed(bound))
+        return failure();
+      if (!*bound)
         runtimeBounds = true;
-        continue;
-      }
-      if (v->size() != 1)
-        return nc.error() << (i == 1 ? "min" : "max") << " must be a scalar";
-      (i == 1 ? lo : hi) = (*v)[0];
+      else
+        (i == 1 ? lo : hi) = **bound;
     }
     if (runtimeBounds) {
       // Bounds computed at run time: an element-wise max/min with them.
@@ -362,47 +569,64 @@ LogicalResult importClip(NodeContext &nc) {
             Value x = args[0];
             unsigned next = 1;
             if (hasMin)
-              x = isInt
-                      ? Value(arith::MaxSIOp::create(b, loc, x, args[next]))
-                      : Value(arith::MaximumFOp::create(b, loc, x, args[next]));
+              x = !isInt
+                      ? Value(arith::MaximumFOp::create(b, loc, x, args[next]))
+                  : isU ? Value(arith::MaxUIOp::create(b, loc, x, args[next]))
+                        : Value(arith::MaxSIOp::create(b, loc, x, args[next]));
             if (hasMin)
               ++next;
             if (hasMax)
-              x = isInt
-                      ? Value(arith::MinSIOp::create(b, loc, x, args[next]))
-                      : Value(arith::MinimumFOp::create(b, loc, x, args[next]));
+              x = !isInt
+                      ? Value(arith::MinimumFOp::create(b, loc, x, args[next]))
+                  : isU ? Value(arith::MinUIOp::create(b, loc, x, args[next]))
+                        : Value(arith::MinSIOp::create(b, loc, x, args[next]));
             return x;
           });
     }
   }
-  Value out = buildElementwise(
-      nc.b, nc.loc, nc.input(0), nc.inputType(0),
-      [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
-        Value x = args[0];
-        if (!isInt) {
-          if (!std::isinf(lo))
-            x = arith::MaximumFOp::create(b, loc, x, cst(b, loc, x, lo));
-          if (!std::isinf(hi))
-            x = arith::MinimumFOp::create(b, loc, x, cst(b, loc, x, hi));
-          return x;
-        }
-        unsigned w = et.getIntOrFloatBitWidth();
-        double tmin = -std::ldexp(1.0, w - 1),
-               tmax = std::ldexp(1.0, w - 1) - 1;
-        x = arith::MaxSIOp::create(b, loc, x,
-                                   cst(b, loc, x, std::max(lo, tmin)));
-        return arith::MinSIOp::create(b, loc, x,
-                                      cst(b, loc, x, std::min(hi, tmax)));
-      });
-  nc.setOutput(0, out);
-  return success();
+  return mapInput(nc, et, [&](OpBuilder &b, Location loc, Value x) -> Value {
+    if (!isInt) {
+      if (!std::isinf(lo))
+        x = arith::MaximumFOp::create(b, loc, x, cst(b, loc, x, lo));
+      if (!std::isinf(hi))
+        x = arith::MinimumFOp::create(b, loc, x, cst(b, loc, x, hi));
+      return x;
+    }
+    // Bounds outside the type's range are no-ops; clamp them into it
+    // so that the constants are representable.
+    unsigned w = et.getIntOrFloatBitWidth();
+    APInt tmin = isU ? APInt::getMinValue(w) : APInt::getSignedMinValue(w);
+    APInt tmax = isU ? APInt::getMaxValue(w) : APInt::getSignedMaxValue(w);
+    auto toBound = [&](double v) {
+      double dmin = isU ? 0.0 : tmin.signedRoundToDouble();
+      double dmax = isU ? tmax.roundToDouble() : tmax.signedRoundToDouble();
+      if (v <= dmin)
+        return tmin;
+      if (v >= dmax)
+        return tmax;
+      return isU ? APInt(w, uint64_t(v))
+                 : APInt(w, uint64_t(int64_t(v)), /*isSigned=*/true);
+    };
+    Type t = x.getType();
+    Value vlo = intConstant(b, loc, t, toBound(lo));
+    Value vhi = intConstant(b, loc, t, toBound(hi));
+    if (isU) {
+      x = arith::MaxUIOp::create(b, loc, x, vlo);
+      return arith::MinUIOp::create(b, loc, x, vhi);
+    }
+    x = arith::MaxSIOp::create(b, loc, x, vlo);
+    return arith::MinSIOp::create(b, loc, x, vhi);
+  });
 }
 
 LogicalResult importAbs(NodeContext &nc) {
+  bool isU = unsignedInput(nc);
   return elementwise(nc, nullptr,
-                     [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+                     [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
                        if (isFloat(args[0].getType()))
                          return math::AbsFOp::create(b, loc, args[0]);
+                       if (isU)
+                         return args[0];
                        return math::AbsIOp::create(b, loc, args[0]);
                      });
 }
@@ -417,15 +641,30 @@ LogicalResult importNeg(NodeContext &nc) {
 }
 
 LogicalResult importSign(NodeContext &nc) {
-  if (failed(requireFloat(nc)))
-    return failure();
+  Type et = nc.inputType(0).getElementType();
+  if (et.isInteger(1))
+    return nc.error() << "bool input is not supported";
+  bool isU = isUnsigned(et);
   return elementwise(
-      nc, nullptr, [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+      nc, nullptr, [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
         Value x = args[0], zero = cst(b, loc, x, 0);
-        Value pos =
-            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero);
-        Value neg =
-            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
+        Value pos, neg;
+        if (isFloat(x.getType())) {
+          pos =
+              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero);
+          neg =
+              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
+        } else {
+          pos = arith::CmpIOp::create(b, loc,
+                                      isU ? arith::CmpIPredicate::ne
+                                          : arith::CmpIPredicate::sgt,
+                                      x, zero);
+          if (isU)
+            return arith::SelectOp::create(b, loc, pos, cst(b, loc, x, 1),
+                                           zero);
+          neg =
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
+        }
         Value s = arith::SelectOp::create(b, loc, pos, cst(b, loc, x, 1), zero);
         return arith::SelectOp::create(b, loc, neg, cst(b, loc, x, -1), s);
       });
@@ -435,11 +674,14 @@ LogicalResult importMod(NodeContext &nc) {
   if (failed(requireSameTypes(nc)))
     return failure();
   bool fmod = nc.getInt("fmod", 0) != 0;
+  bool isU = unsignedInput(nc);
   return elementwise(
       nc, nullptr, [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
         Value x = args[0], y = args[1];
         if (isFloat(x.getType()))
           return arith::RemFOp::create(b, loc, x, y);
+        if (isU)
+          return arith::RemUIOp::create(b, loc, x, y);
         Value r = arith::RemSIOp::create(b, loc, x, y);
         if (fmod)
           return r;
@@ -461,29 +703,35 @@ LogicalResult importMod(NodeContext &nc) {
 } // namespace
 
 void mlir::qc::addElementwiseOps(OpTable &table) {
+  using P = arith::CmpIPredicate;
+  using FP = arith::CmpFPredicate;
   table["Add"] = importAdd;
   table["Sub"] = arithmetic<arith::SubFOp, arith::SubIOp>;
   table["Mul"] = arithmetic<arith::MulFOp, arith::MulIOp>;
-  table["Div"] = arithmetic<arith::DivFOp, arith::DivSIOp>;
+  table["Div"] = arithmetic<arith::DivFOp, arith::DivSIOp, arith::DivUIOp>;
   table["Mod"] = importMod;
   table["Pow"] = importPow;
   table["Max"] = minMax<true>;
   table["Min"] = minMax<false>;
   table["Sum"] = importSum;
-  table["Equal"] = compare<arith::CmpFPredicate::OEQ, arith::CmpIPredicate::eq>;
-  table["Less"] = compare<arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt>;
-  table["LessOrEqual"] =
-      compare<arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle>;
-  table["Greater"] =
-      compare<arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt>;
-  table["GreaterOrEqual"] =
-      compare<arith::CmpFPredicate::OGE, arith::CmpIPredicate::sge>;
+  table["Equal"] = compare<FP::OEQ, P::eq, P::eq>;
+  table["Less"] = compare<FP::OLT, P::slt, P::ult>;
+  table["LessOrEqual"] = compare<FP::OLE, P::sle, P::ule>;
+  table["Greater"] = compare<FP::OGT, P::sgt, P::ugt>;
+  table["GreaterOrEqual"] = compare<FP::OGE, P::sge, P::uge>;
   table["And"] = logical<arith::AndIOp>;
   table["Or"] = logical<arith::OrIOp>;
   table["Xor"] = logical<arith::XOrIOp>;
   table["Not"] = importNot;
+  table["BitwiseAnd"] = bitwise<arith::AndIOp>;
+  table["BitwiseOr"] = bitwise<arith::OrIOp>;
+  table["BitwiseXor"] = bitwise<arith::XOrIOp>;
+  table["BitwiseNot"] = importBitwiseNot;
+  table["BitShift"] = importBitShift;
   table["Where"] = importWhere;
   table["Cast"] = importCast;
+  table["CastLike"] = importCastLike;
+  table["BitCast"] = importBitCast;
   table["Clip"] = importClip;
   table["Abs"] = importAbs;
   table["Neg"] = importNeg;

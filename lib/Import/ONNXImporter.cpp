@@ -76,28 +76,82 @@ Location NodeContext::nameLoc(llvm::StringRef name) const {
 // Tensors
 //===----------------------------------------------------------------------===//
 
-Type mlir::qc::getElementType(MLIRContext *ctx, int32_t onnxType) {
-  Builder b(ctx);
-  switch (onnxType) {
-  case onnx::TensorProto::FLOAT:
-    return b.getF32Type();
-  case onnx::TensorProto::DOUBLE:
-    return b.getF64Type();
-  case onnx::TensorProto::FLOAT16:
-    return b.getF16Type();
-  case onnx::TensorProto::INT8:
-    return b.getI8Type();
-  case onnx::TensorProto::UINT8:
-    return IntegerType::get(ctx, 8, IntegerType::Unsigned);
-  case onnx::TensorProto::INT32:
-    return b.getI32Type();
-  case onnx::TensorProto::INT64:
-    return b.getI64Type();
-  case onnx::TensorProto::BOOL:
-    return b.getI1Type();
-  default:
-    return nullptr;
+namespace {
+
+/// A supported ONNX element type. This table is the one mapping between
+/// ONNX types, MLIR element types and the runtime's qc_dtype (the CPU
+/// target's getDType is its inverse). uint* become unsigned MLIR integer
+/// types so that handlers can tell them apart; arith ops compute on their
+/// signless view (see ONNXElementwise.cpp).
+struct ElementTypeInfo {
+  int32_t onnxType;
+  int32_t dtype; // enum qc_dtype
+  enum Kind { Float, Signless, Unsigned } kind;
+  unsigned width;
+};
+
+constexpr ElementTypeInfo kElementTypes[] = {
+    {onnx::TensorProto::FLOAT, QC_DTYPE_F32, ElementTypeInfo::Float, 32},
+    {onnx::TensorProto::DOUBLE, QC_DTYPE_F64, ElementTypeInfo::Float, 64},
+    {onnx::TensorProto::FLOAT16, QC_DTYPE_F16, ElementTypeInfo::Float, 16},
+    {onnx::TensorProto::INT8, QC_DTYPE_I8, ElementTypeInfo::Signless, 8},
+    {onnx::TensorProto::UINT8, QC_DTYPE_U8, ElementTypeInfo::Unsigned, 8},
+    {onnx::TensorProto::INT16, QC_DTYPE_I16, ElementTypeInfo::Signless, 16},
+    {onnx::TensorProto::UINT16, QC_DTYPE_U16, ElementTypeInfo::Unsigned, 16},
+    {onnx::TensorProto::INT32, QC_DTYPE_I32, ElementTypeInfo::Signless, 32},
+    {onnx::TensorProto::UINT32, QC_DTYPE_U32, ElementTypeInfo::Unsigned, 32},
+    {onnx::TensorProto::INT64, QC_DTYPE_I64, ElementTypeInfo::Signless, 64},
+    {onnx::TensorProto::UINT64, QC_DTYPE_U64, ElementTypeInfo::Unsigned, 64},
+    {onnx::TensorProto::BOOL, QC_DTYPE_BOOL, ElementTypeInfo::Signless, 1},
+};
+
+Type toMLIRType(MLIRContext *ctx, const ElementTypeInfo &info) {
+  switch (info.kind) {
+  case ElementTypeInfo::Float:
+    return info.width == 32   ? Type(Float32Type::get(ctx))
+           : info.width == 64 ? Type(Float64Type::get(ctx))
+                              : Type(Float16Type::get(ctx));
+  case ElementTypeInfo::Signless:
+    return IntegerType::get(ctx, info.width);
+  case ElementTypeInfo::Unsigned:
+    return IntegerType::get(ctx, info.width, IntegerType::Unsigned);
   }
+  llvm_unreachable("unknown element type kind");
+}
+
+/// The MLIR element type of qc_dtype `dtype`, or null.
+Type getElementTypeOfDType(MLIRContext *ctx, int32_t dtype) {
+  for (const ElementTypeInfo &info : kElementTypes)
+    if (info.dtype == dtype)
+      return toMLIRType(ctx, info);
+  return nullptr;
+}
+
+/// "17 (FLOAT8E4M3FN)": our libonnx predates the newer types' names.
+std::string describeONNXType(int32_t onnxType) {
+  static const char *const names[] = {
+      "UNDEFINED",      "FLOAT",      "UINT8",
+      "INT8",           "UINT16",     "INT16",
+      "INT32",          "INT64",      "STRING",
+      "BOOL",           "FLOAT16",    "DOUBLE",
+      "UINT32",         "UINT64",     "COMPLEX64",
+      "COMPLEX128",     "BFLOAT16",   "FLOAT8E4M3FN",
+      "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ",
+      "UINT4",          "INT4",       "FLOAT4E2M1",
+      "FLOAT8E8M0",     "UINT2",      "INT2"};
+  std::string text = std::to_string(onnxType);
+  if (onnxType >= 0 && onnxType < int32_t(std::size(names)))
+    text += std::string(" (") + names[onnxType] + ")";
+  return text;
+}
+
+} // namespace
+
+Type mlir::qc::getElementType(MLIRContext *ctx, int32_t onnxType) {
+  for (const ElementTypeInfo &info : kElementTypes)
+    if (info.onnxType == onnxType)
+      return toMLIRType(ctx, info);
+  return nullptr;
 }
 
 /// Appends the typed repeated field of `t` as raw little-endian bytes.
@@ -107,27 +161,38 @@ static bool appendTypedData(const onnx::TensorProto &t, Type elementType,
     const char *p = reinterpret_cast<const char *>(&value);
     bytes.insert(bytes.end(), p, p + sizeof(value));
   };
+  // ONNX keeps (u)int8/16, bool and float16 in int32_data, uint32/64 in
+  // uint64_data.
   if (elementType.isF32()) {
     for (float v : t.float_data())
       append(v);
   } else if (elementType.isF64()) {
     for (double v : t.double_data())
       append(v);
+  } else if (elementType.isF16()) {
+    for (int32_t v : t.int32_data())
+      append(uint16_t(v));
+  } else if (elementType.isInteger(1)) {
+    for (int32_t v : t.int32_data())
+      append(int8_t(v != 0));
+  } else if (elementType.isUnsignedInteger(64)) {
+    for (uint64_t v : t.uint64_data())
+      append(v);
+  } else if (elementType.isUnsignedInteger(32)) {
+    for (uint64_t v : t.uint64_data())
+      append(uint32_t(v));
   } else if (elementType.isInteger(64)) {
     for (int64_t v : t.int64_data())
       append(v);
   } else if (elementType.isInteger(32)) {
     for (int32_t v : t.int32_data())
       append(v);
-  } else if (elementType.isInteger(8)) {
-    for (int32_t v : t.int32_data())
-      append(int8_t(v));
-  } else if (elementType.isInteger(1)) {
-    for (int32_t v : t.int32_data())
-      append(int8_t(v != 0));
-  } else if (elementType.isF16()) {
+  } else if (elementType.isInteger(16)) {
     for (int32_t v : t.int32_data())
       append(uint16_t(v));
+  } else if (elementType.isInteger(8)) {
+    for (int32_t v : t.int32_data())
+      append(uint8_t(v));
   } else {
     return false;
   }
@@ -191,7 +256,7 @@ Value mlir::qc::importTensor(OpBuilder &b, Location loc,
   Type elementType = getElementType(ctx, t.data_type());
   if (!elementType) {
     emitError(loc) << "tensor '" << t.name() << "' has unsupported data type "
-                   << t.data_type();
+                   << describeONNXType(t.data_type());
     return nullptr;
   }
   SmallVector<int64_t> shape;
@@ -224,10 +289,7 @@ Value mlir::qc::importTensor(OpBuilder &b, Location loc,
                    << numel * elementBytes;
     return nullptr;
   }
-  // Signless storage: ui8 data is kept in an i8 tensor's bytes.
-  Type storageType =
-      elementType.isUnsignedInteger(8) ? b.getI8Type() : elementType;
-  auto type = RankedTensorType::get(shape, storageType);
+  auto type = RankedTensorType::get(shape, elementType);
   if (elementType.isInteger(1)) {
     SmallVector<bool> values(bytes.begin(), bytes.end());
     return arith::ConstantOp::create(
@@ -293,7 +355,7 @@ GraphImporter::inputType(const onnx::ValueInfoProto &input) {
   if (!elementType)
     return emitError(loc) << "graph input '" << name
                           << "' has unsupported element type "
-                          << tensorType.elem_type();
+                          << describeONNXType(tensorType.elem_type());
   auto pinned = options.inputShapes.find(name);
   const auto &dims = tensorType.shape().dim();
   SmallVector<int64_t> shape;
@@ -318,7 +380,9 @@ GraphImporter::inputType(const onnx::ValueInfoProto &input) {
              << "graph input '" << name
              << "' has no shape; pin it with --input-shape " << name << "=...";
     for (auto [i, dim] : llvm::enumerate(dims)) {
-      if (!dim.has_dim_value() || dim.dim_value() <= 0) {
+      // dim_value 0 is a real (empty) dimension; only a missing value or a
+      // dim_param is symbolic.
+      if (!dim.has_dim_value() || dim.dim_value() < 0) {
         std::string symbol =
             dim.has_dim_param() ? dim.dim_param() : std::string("?");
         return emitError(loc)
@@ -329,8 +393,6 @@ GraphImporter::inputType(const onnx::ValueInfoProto &input) {
       shape.push_back(dim.dim_value());
     }
   }
-  // Signless i8 storage for uint8 inputs keeps arith happy; the runtime
-  // still sees uint8 through the qc.name/type pair.
   return RankedTensorType::get(shape, elementType);
 }
 
@@ -341,22 +403,9 @@ Value GraphImporter::importBoundInput(StringRef name, StringRef npyPath) {
     emitError(fileLoc()) << "--bind-input " << name << ": " << err;
     return nullptr;
   }
-  Type elementType;
-  switch (array.dtype) {
-  case QC_DTYPE_F32:
-    elementType = b.getF32Type();
-    break;
-  case QC_DTYPE_I64:
-    elementType = b.getI64Type();
-    break;
-  case QC_DTYPE_I32:
-    elementType = b.getI32Type();
-    break;
-  case QC_DTYPE_I8:
-  case QC_DTYPE_U8:
-    elementType = b.getI8Type();
-    break;
-  default:
+  // Bool arrays would need repacking into an i1 attribute.
+  Type elementType = getElementTypeOfDType(ctx, array.dtype);
+  if (!elementType || elementType.isInteger(1)) {
     qc_npy_free(&array);
     emitError(fileLoc()) << "--bind-input " << name << ": unsupported dtype "
                          << qc_dtype_name(array.dtype);

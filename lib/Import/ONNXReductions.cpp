@@ -383,18 +383,70 @@ LogicalResult importBatchNorm(NodeContext &nc) {
   Type et = type.getElementType();
   if (!isFloat(et) || type.getRank() < 2)
     return nc.error() << "requires a float input of rank >= 2";
-  if (nc.getInt("training_mode", 0) != 0)
-    return nc.error() << "training_mode=1 is not supported (inference only)";
+  bool training = nc.getInt("training_mode", 0) != 0;
   double eps = nc.getFloat("epsilon", 1e-5f);
   // Parameters [C] broadcast along dim 1: reshape to [C, 1, ...].
   SmallVector<int64_t> paramShape(type.getRank() - 1, 1);
-  paramShape[0] = type.getDimSize(1);
+  int64_t channels = type.getDimSize(1);
+  paramShape[0] = channels;
   SmallVector<Value> inputs = {nc.input(0)};
   for (unsigned i = 1; i <= 4; ++i) {
-    if (nc.inputType(i).getNumElements() != type.getDimSize(1))
-      return nc.error() << "parameter " << i << " must have "
-                        << type.getDimSize(1) << " elements";
+    if (nc.inputType(i).getNumElements() != channels)
+      return nc.error() << "parameter " << i << " must have " << channels
+                        << " elements";
     inputs.push_back(reshapeTo(nc.b, nc.loc, nc.input(i), paramShape));
+  }
+  if (training) {
+    // Training mode normalizes with the batch's own mean and (population)
+    // variance over every axis but the channels, and also returns the
+    // running statistics updated with `momentum`.
+    SmallVector<int64_t> axes = {0};
+    for (int64_t d = 2; d < type.getRank(); ++d)
+      axes.push_back(d);
+    double count = double(type.getNumElements()) / double(channels);
+    auto meanOver = [&](Value v) {
+      Value sum = reduce(nc.b, nc.loc, v, axes, nc.b.getFloatAttr(et, 0.0),
+                         /*keepDims=*/false,
+                         [](OpBuilder &rb, Location l, Value in, Value acc) {
+                           return Value(arith::AddFOp::create(rb, l, in, acc));
+                         });
+      return buildElementwise(
+          nc.b, nc.loc, {sum}, cast<RankedTensorType>(sum.getType()),
+          [&](OpBuilder &eb, Location l, ValueRange a) -> Value {
+            return arith::DivFOp::create(eb, l, a[0],
+                                         scalarConstant(eb, l, et, count));
+          });
+    };
+    Value mean = reshapeTo(nc.b, nc.loc, meanOver(nc.input(0)), paramShape);
+    Value squares = buildElementwise(
+        nc.b, nc.loc, {nc.input(0), mean}, type,
+        [](OpBuilder &eb, Location l, ValueRange a) -> Value {
+          Value d = arith::SubFOp::create(eb, l, a[0], a[1]);
+          return arith::MulFOp::create(eb, l, d, d);
+        });
+    Value var = reshapeTo(nc.b, nc.loc, meanOver(squares), paramShape);
+    double momentum = nc.getFloat("momentum", 0.9f);
+    auto running = [&](Value old, Value batch) {
+      return reshapeTo(
+          nc.b, nc.loc,
+          buildElementwise(
+              nc.b, nc.loc, {old, batch},
+              cast<RankedTensorType>(batch.getType()),
+              [&](OpBuilder &eb, Location l, ValueRange a) -> Value {
+                Value kept = arith::MulFOp::create(
+                    eb, l, a[0], scalarConstant(eb, l, et, momentum));
+                Value added = arith::MulFOp::create(
+                    eb, l, a[1], scalarConstant(eb, l, et, 1.0 - momentum));
+                return arith::AddFOp::create(eb, l, kept, added);
+              }),
+          nc.inputType(3).getShape());
+    };
+    if (nc.node.output_size() > 1 && !nc.node.output(1).empty())
+      nc.setOutput(1, running(inputs[3], mean));
+    if (nc.node.output_size() > 2 && !nc.node.output(2).empty())
+      nc.setOutput(2, running(inputs[4], var));
+    inputs[3] = mean;
+    inputs[4] = var;
   }
   Value out = buildElementwise(
       nc.b, nc.loc, inputs, type,

@@ -283,6 +283,9 @@ Value sliceAlong(NodeContext &nc, Value v, int64_t axis, int64_t start,
   sizes[axis] = nc.b.getIndexAttr(size);
   SmallVector<int64_t> shape(t.getShape());
   shape[axis] = size;
+  // Empty slices (zero-size splits) have no valid offset to extract at.
+  if (size == 0)
+    return tensor::EmptyOp::create(nc.b, nc.loc, shape, t.getElementType());
   return tensor::ExtractSliceOp::create(
       nc.b, nc.loc, RankedTensorType::get(shape, t.getElementType()), v,
       offsets, sizes, strides);

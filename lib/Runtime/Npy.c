@@ -41,11 +41,15 @@ size_t qc_dtype_size(int32_t dtype) {
   switch (dtype) {
   case QC_DTYPE_F32:
   case QC_DTYPE_I32:
+  case QC_DTYPE_U32:
     return 4;
   case QC_DTYPE_F64:
   case QC_DTYPE_I64:
+  case QC_DTYPE_U64:
     return 8;
   case QC_DTYPE_F16:
+  case QC_DTYPE_I16:
+  case QC_DTYPE_U16:
     return 2;
   case QC_DTYPE_I8:
   case QC_DTYPE_U8:
@@ -74,6 +78,14 @@ const char *qc_dtype_name(int32_t dtype) {
     return "int64";
   case QC_DTYPE_BOOL:
     return "bool";
+  case QC_DTYPE_I16:
+    return "int16";
+  case QC_DTYPE_U16:
+    return "uint16";
+  case QC_DTYPE_U32:
+    return "uint32";
+  case QC_DTYPE_U64:
+    return "uint64";
   default:
     return "unknown";
   }
@@ -315,6 +327,14 @@ static int parse_descr(const char *descr, int32_t *dtype, char *err,
     *dtype = QC_DTYPE_I64;
   else if (kind == 'b' && size == 1)
     *dtype = QC_DTYPE_BOOL;
+  else if (kind == 'i' && size == 2)
+    *dtype = QC_DTYPE_I16;
+  else if (kind == 'u' && size == 2)
+    *dtype = QC_DTYPE_U16;
+  else if (kind == 'u' && size == 4)
+    *dtype = QC_DTYPE_U32;
+  else if (kind == 'u' && size == 8)
+    *dtype = QC_DTYPE_U64;
   else
     goto unsupported;
 
@@ -341,7 +361,7 @@ static int parse_descr(const char *descr, int32_t *dtype, char *err,
 unsupported:
   set_err(err, errlen,
           "unsupported dtype '%s' (supported: float32, float64, float16, "
-          "int8, uint8, int32, int64, bool)",
+          "int8, uint8, int16, uint16, int32, uint32, int64, uint64, bool)",
           descr);
   return -1;
 }
@@ -564,6 +584,14 @@ static const char *dtype_descr(int32_t dtype) {
     return le ? "<i8" : ">i8";
   case QC_DTYPE_BOOL:
     return "|b1";
+  case QC_DTYPE_I16:
+    return le ? "<i2" : ">i2";
+  case QC_DTYPE_U16:
+    return le ? "<u2" : ">u2";
+  case QC_DTYPE_U32:
+    return le ? "<u4" : ">u4";
+  case QC_DTYPE_U64:
+    return le ? "<u8" : ">u8";
   default:
     return NULL;
   }

@@ -19,6 +19,8 @@
 using namespace mlir;
 using namespace mlir::qc;
 
+/// The qc_dtype of an element type: the inverse of the importer's ONNX type
+/// table (lib/Import/ONNXImporter.cpp), where uint* are unsigned MLIR types.
 static std::optional<int32_t> getDType(Type type) {
   if (type.isF32())
     return QC_DTYPE_F32;
@@ -26,17 +28,24 @@ static std::optional<int32_t> getDType(Type type) {
     return QC_DTYPE_F64;
   if (type.isF16())
     return QC_DTYPE_F16;
-  if (type.isInteger(1))
-    return QC_DTYPE_BOOL;
-  if (type.isUnsignedInteger(8))
-    return QC_DTYPE_U8;
-  if (type.isInteger(8))
-    return QC_DTYPE_I8;
-  if (type.isInteger(32))
-    return QC_DTYPE_I32;
-  if (type.isInteger(64))
-    return QC_DTYPE_I64;
-  return std::nullopt;
+  auto intType = dyn_cast<IntegerType>(type);
+  if (!intType)
+    return std::nullopt;
+  bool isUnsigned = intType.isUnsigned();
+  switch (intType.getWidth()) {
+  case 1:
+    return isUnsigned ? std::nullopt : std::optional<int32_t>(QC_DTYPE_BOOL);
+  case 8:
+    return isUnsigned ? QC_DTYPE_U8 : QC_DTYPE_I8;
+  case 16:
+    return isUnsigned ? QC_DTYPE_U16 : QC_DTYPE_I16;
+  case 32:
+    return isUnsigned ? QC_DTYPE_U32 : QC_DTYPE_I32;
+  case 64:
+    return isUnsigned ? QC_DTYPE_U64 : QC_DTYPE_I64;
+  default:
+    return std::nullopt;
+  }
 }
 
 static FailureOr<TensorSignature>

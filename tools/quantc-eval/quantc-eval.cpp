@@ -137,7 +137,9 @@ static std::string describe(int32_t dtype, ArrayRef<int64_t> shape) {
 
 static bool isIntegerDtype(int32_t dtype) {
   return dtype == QC_DTYPE_I8 || dtype == QC_DTYPE_U8 ||
-         dtype == QC_DTYPE_I32 || dtype == QC_DTYPE_I64;
+         dtype == QC_DTYPE_I16 || dtype == QC_DTYPE_U16 ||
+         dtype == QC_DTYPE_I32 || dtype == QC_DTYPE_U32 ||
+         dtype == QC_DTYPE_I64 || dtype == QC_DTYPE_U64;
 }
 
 static bool isFloatDtype(int32_t dtype) {
@@ -170,9 +172,15 @@ struct Tensor {
       return *reinterpret_cast<const int8_t *>(p);
     case QC_DTYPE_U8:
       return *reinterpret_cast<const uint8_t *>(p);
+    case QC_DTYPE_I16:
+      return *reinterpret_cast<const int16_t *>(p);
+    case QC_DTYPE_U16:
+      return *reinterpret_cast<const uint16_t *>(p);
     case QC_DTYPE_I32:
       return *reinterpret_cast<const int32_t *>(p);
-    default:
+    case QC_DTYPE_U32:
+      return *reinterpret_cast<const uint32_t *>(p);
+    default: // int64; uint64 above INT64_MAX wraps.
       return *reinterpret_cast<const int64_t *>(p);
     }
   }
@@ -251,7 +259,7 @@ static Error writeNpy(StringRef path, const Tensor &tensor) {
 }
 
 static std::optional<int32_t> parseDtype(StringRef name) {
-  for (int32_t dtype = QC_DTYPE_F32; dtype <= QC_DTYPE_BOOL; ++dtype)
+  for (int32_t dtype = QC_DTYPE_F32; dtype <= QC_DTYPE_U64; ++dtype)
     if (name == qc_dtype_name(dtype))
       return dtype;
   return std::nullopt;

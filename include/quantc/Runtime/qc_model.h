@@ -15,7 +15,8 @@
 extern "C" {
 #endif
 
-/* Element types of model inputs and outputs (values are part of the ABI). */
+/* Element types of model inputs and outputs (values are part of the ABI:
+ * new types are appended, never renumbered). */
 enum qc_dtype {
   QC_DTYPE_F32 = 1,
   QC_DTYPE_F64 = 2,
@@ -24,7 +25,11 @@ enum qc_dtype {
   QC_DTYPE_U8 = 5,
   QC_DTYPE_I32 = 6,
   QC_DTYPE_I64 = 7,
-  QC_DTYPE_BOOL = 8
+  QC_DTYPE_BOOL = 8,
+  QC_DTYPE_I16 = 9,
+  QC_DTYPE_U16 = 10,
+  QC_DTYPE_U32 = 11,
+  QC_DTYPE_U64 = 12
 };
 
 /* One graph input or output: its ONNX name, element type and static shape. */
