@@ -313,6 +313,10 @@ int link(const DriverOptions &options, StringRef object, StringRef output) {
 
 } // namespace
 
+std::vector<std::string> mlir::qc::getSupportedONNXOps() {
+  return getSupportedOpTypes();
+}
+
 int mlir::qc::compileModel(const DriverOptions &options, MLIRContext &ctx) {
   ScopedDiagnosticHandler diagnostics(&ctx, printDiagnostic);
   // One line per error: users get node names, not IR dumps.

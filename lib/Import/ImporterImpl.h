@@ -134,6 +134,10 @@ Value buildGroupedConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
                        ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
                        int64_t group);
 
+/// `v` replaced by a constant when it is a small element-wise computation on
+/// constants (shape arithmetic), else `v` itself.
+Value foldToConstant(OpBuilder &b, Value v);
+
 /// MLIR element type of an ONNX TensorProto data type, or null.
 Type getElementType(MLIRContext *ctx, int32_t onnxType);
 

@@ -531,11 +531,15 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
     }
     if (failed(handler(nc)))
       return nullptr;
-    for (const std::string &out : node.output())
-      if (!out.empty() && !values.count(out)) {
+    for (const std::string &out : node.output()) {
+      if (out.empty())
+        continue;
+      if (!values.count(out)) {
         nc.error() << "internal error: output '" << out << "' not produced";
         return nullptr;
       }
+      values[out] = foldToConstant(b, values[out]);
+    }
   }
 
   SmallVector<Value> results;

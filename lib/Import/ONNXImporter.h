@@ -41,6 +41,9 @@ struct DeclaredInput {
 FailureOr<std::vector<DeclaredInput>> readDeclaredInputs(llvm::StringRef path,
                                                          MLIRContext *ctx);
 
+/// The ONNX op types (default domain) the importer handles, sorted.
+std::vector<std::string> getSupportedOpTypes();
+
 /// Imports `path`: ONNX text syntax if it ends in .onnxtxt or .txt, binary
 /// protobuf otherwise. Errors are reported through the context's diagnostic
 /// handler and yield a null module.

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Import/ImporterImpl.h"
+#include "lib/Import/ONNXImporter.h"
 
 #include "dialects/QC/IR/QC.h"
 #include "lib/Support/LinalgBuilders.h"
@@ -620,7 +621,7 @@ void mlir::qc::addLayerOps(OpTable &table) {
   table["Conv"] = importConv;
 }
 
-OpHandler mlir::qc::lookupOpHandler(StringRef opType) {
+static const OpTable &getOpTable() {
   static const OpTable table = [] {
     OpTable t;
     addLayerOps(t);
@@ -633,5 +634,17 @@ OpHandler mlir::qc::lookupOpHandler(StringRef opType) {
     addQuantizeOps(t);
     return t;
   }();
-  return table.lookup(opType);
+  return table;
+}
+
+OpHandler mlir::qc::lookupOpHandler(StringRef opType) {
+  return getOpTable().lookup(opType);
+}
+
+std::vector<std::string> mlir::qc::getSupportedOpTypes() {
+  std::vector<std::string> ops;
+  for (const auto &entry : getOpTable())
+    ops.push_back(entry.getKey().str());
+  llvm::sort(ops);
+  return ops;
 }

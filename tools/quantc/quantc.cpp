@@ -13,13 +13,18 @@
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir::qc;
 namespace cl = llvm::cl;
 
 static cl::OptionCategory category("quantc options");
 
-static cl::opt<std::string> inputPath(cl::Positional, cl::Required,
+static cl::opt<bool>
+    listOps("list-ops",
+            cl::desc("Print the ONNX op types quantc imports and exit"),
+            cl::cat(category));
+static cl::opt<std::string> inputPath(cl::Positional,
                                       cl::desc("<model.onnx | model.onnxtxt>"),
                                       cl::cat(category));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
@@ -154,6 +159,15 @@ int main(int argc, char **argv) {
       argc, argv,
       "quantc: compile an ONNX model, optionally weight-quantized, into a "
       "standalone executable\n");
+  if (listOps) {
+    for (const std::string &op : getSupportedONNXOps())
+      llvm::outs() << op << "\n";
+    return 0;
+  }
+  if (inputPath.empty()) {
+    llvm::errs() << "quantc: error: no input model (see --help)\n";
+    return 1;
+  }
 
   DriverOptions options;
   options.inputPath = inputPath;

@@ -61,6 +61,9 @@ struct DriverOptions {
 /// go to stderr; on failure no (partial) output file is left behind.
 int compileModel(const DriverOptions &options, MLIRContext &context);
 
+/// The ONNX op types quantc imports, sorted (quantc --list-ops).
+std::vector<std::string> getSupportedONNXOps();
+
 } // namespace qc
 } // namespace mlir
 

@@ -1,0 +1,159 @@
+//===- ConstantFolding.cpp - Fold small constant computations at import ---===//
+//
+// Exporters compute shapes with ordinary arithmetic (Shape -> Cast -> Sub ->
+// Concat -> Expand, Range over Size, ...). Ahead-of-time compilation with
+// static shapes needs those values as constants, so a node output that is
+// a small element-wise linalg.generic over constants is evaluated here, op by
+// op through each body op's own folder (arith, math), instead of teaching
+// every handler to fold. Anything that does not fold stays as it was.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/ImporterImpl.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+/// Larger computations are left to run time: folding is for shape math.
+static constexpr int64_t kMaxFoldElements = 4096;
+
+static bool isFoldableElementType(Type t) {
+  return isa<FloatType, IndexType>(t) || t.isSignlessInteger();
+}
+
+static DenseElementsAttr smallConstantOf(Value v) {
+  DenseElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) ||
+      attr.getNumElements() > kMaxFoldElements ||
+      !isFoldableElementType(attr.getElementType()))
+    return nullptr;
+  return attr;
+}
+
+/// Evaluates an all-parallel linalg.generic whose inputs are constants.
+static DenseElementsAttr evaluateGeneric(linalg::GenericOp op) {
+  if (op.getNumResults() != 1 || op.getNumReductionLoops() != 0)
+    return nullptr;
+  auto resultType = dyn_cast<RankedTensorType>(op.getResult(0).getType());
+  if (!resultType || !resultType.hasStaticShape() ||
+      resultType.getNumElements() > kMaxFoldElements ||
+      !isFoldableElementType(resultType.getElementType()))
+    return nullptr;
+  Block &body = op.getRegion().front();
+  // The init's value must not matter.
+  for (BlockArgument arg : body.getArguments().drop_front(op.getNumDpsInputs()))
+    if (!arg.use_empty())
+      return nullptr;
+  SmallVector<SmallVector<Attribute>> inputs;
+  for (Value in : op.getDpsInputs()) {
+    DenseElementsAttr attr = smallConstantOf(in);
+    if (!attr)
+      return nullptr;
+    inputs.push_back(llvm::to_vector(attr.getValues<Attribute>()));
+  }
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (llvm::any_of(ranges, ShapedType::isDynamic))
+    return nullptr;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<int64_t> strides;
+  SmallVector<SmallVector<int64_t>> inputStrides;
+  for (Value in : op.getDpsInputs()) {
+    ArrayRef<int64_t> shape = cast<RankedTensorType>(in.getType()).getShape();
+    SmallVector<int64_t> s(shape.size(), 1);
+    for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
+      s[d] = s[d + 1] * shape[d + 1];
+    inputStrides.push_back(s);
+  }
+  AffineMap outMap = maps.back();
+  if (!outMap.isPermutation())
+    return nullptr;
+  ArrayRef<int64_t> outShape = resultType.getShape();
+  SmallVector<Attribute> results(resultType.getNumElements());
+
+  SmallVector<int64_t> point(ranges.size(), 0);
+  int64_t total = 1;
+  for (int64_t r : ranges)
+    total *= r;
+  if (total > kMaxFoldElements)
+    return nullptr;
+  for (int64_t n = 0; n < total; ++n) {
+    // Iteration point n, row-major over the loop ranges.
+    for (int64_t d = int64_t(ranges.size()) - 1, rest = n; d >= 0; --d) {
+      point[d] = rest % ranges[d];
+      rest /= ranges[d];
+    }
+    DenseMap<Value, Attribute> known;
+    for (auto [i, in] : llvm::enumerate(inputs)) {
+      SmallVector<int64_t> index = maps[i].compose(point);
+      int64_t flat = 0;
+      for (auto [x, s] : llvm::zip(index, inputStrides[i]))
+        flat += x * s;
+      known[body.getArgument(i)] = in[flat];
+    }
+    for (Operation &inner : body.without_terminator()) {
+      if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+        known[index.getResult()] = IntegerAttr::get(
+            IndexType::get(op.getContext()), point[index.getDim()]);
+        continue;
+      }
+      SmallVector<Attribute> operands;
+      for (Value v : inner.getOperands()) {
+        Attribute a = known.lookup(v);
+        if (!a && !matchPattern(v, m_Constant(&a)))
+          return nullptr;
+        operands.push_back(a);
+      }
+      SmallVector<OpFoldResult> folded;
+      if (inner.getNumResults() != 1 ||
+          failed(inner.fold(operands, folded)) || folded.size() != 1)
+        return nullptr;
+      Attribute value = dyn_cast<Attribute>(folded[0]);
+      if (!value)
+        value = known.lookup(cast<Value>(folded[0]));
+      if (!value)
+        return nullptr;
+      known[inner.getResult(0)] = value;
+    }
+    Value yielded = body.getTerminator()->getOperand(0);
+    Attribute value = known.lookup(yielded);
+    if (!value && !matchPattern(yielded, m_Constant(&value)))
+      return nullptr;
+    if (!isa<IntegerAttr, FloatAttr>(value) ||
+        cast<TypedAttr>(value).getType() != resultType.getElementType())
+      return nullptr;
+    SmallVector<int64_t> outIndex = outMap.compose(point);
+    int64_t flat = 0;
+    for (auto [x, size] : llvm::zip(outIndex, outShape))
+      flat = flat * size + x;
+    results[flat] = value;
+  }
+  return DenseElementsAttr::get(resultType, results);
+}
+
+Value mlir::qc::foldToConstant(OpBuilder &b, Value v) {
+  Operation *def = v.getDefiningOp();
+  if (!def || smallConstantOf(v))
+    return v;
+  DenseElementsAttr folded;
+  if (auto generic = dyn_cast<linalg::GenericOp>(def)) {
+    folded = evaluateGeneric(generic);
+  } else if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def)) {
+    Value source = foldToConstant(b, def->getOperand(0));
+    if (DenseElementsAttr attr = smallConstantOf(source))
+      folded = attr.reshape(cast<ShapedType>(v.getType()));
+  }
+  if (!folded)
+    return v;
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointAfter(def);
+  Value constant = arith::ConstantOp::create(b, def->getLoc(), folded);
+  v.replaceAllUsesWith(constant);
+  if (def->use_empty())
+    def->erase();
+  return constant;
+}
