@@ -109,8 +109,8 @@ static DenseElementsAttr evaluateGeneric(linalg::GenericOp op) {
         operands.push_back(a);
       }
       SmallVector<OpFoldResult> folded;
-      if (inner.getNumResults() != 1 ||
-          failed(inner.fold(operands, folded)) || folded.size() != 1)
+      if (inner.getNumResults() != 1 || failed(inner.fold(operands, folded)) ||
+          folded.size() != 1)
         return nullptr;
       Attribute value = dyn_cast<Attribute>(folded[0]);
       if (!value)
@@ -135,13 +135,56 @@ static DenseElementsAttr evaluateGeneric(linalg::GenericOp op) {
   return DenseElementsAttr::get(resultType, results);
 }
 
+/// A static-offset, static-stride slice of a constant.
+static DenseElementsAttr evaluateSlice(tensor::ExtractSliceOp op) {
+  DenseElementsAttr source = smallConstantOf(op.getSource());
+  if (!source || ShapedType::isDynamicShape(op.getStaticOffsets()) ||
+      ShapedType::isDynamicShape(op.getStaticSizes()) ||
+      ShapedType::isDynamicShape(op.getStaticStrides()))
+    return nullptr;
+  ArrayRef<int64_t> offsets = op.getStaticOffsets(),
+                    sizes = op.getStaticSizes(), steps = op.getStaticStrides(),
+                    shape = op.getSourceType().getShape();
+  SmallVector<Attribute> all = llvm::to_vector(source.getValues<Attribute>());
+  SmallVector<Attribute> values;
+  int64_t count = 1;
+  for (int64_t s : sizes)
+    count *= s;
+  SmallVector<int64_t> index(sizes.size(), 0);
+  for (int64_t n = 0; n < count; ++n) {
+    for (int64_t d = int64_t(sizes.size()) - 1, rest = n; d >= 0; --d) {
+      index[d] = rest % sizes[d];
+      rest /= sizes[d];
+    }
+    int64_t flat = 0;
+    for (size_t d = 0; d < sizes.size(); ++d)
+      flat = flat * shape[d] + offsets[d] + index[d] * steps[d];
+    values.push_back(all[flat]);
+  }
+  return DenseElementsAttr::get(op.getResultType(), values);
+}
+
 Value mlir::qc::foldToConstant(OpBuilder &b, Value v) {
   Operation *def = v.getDefiningOp();
   if (!def || smallConstantOf(v))
     return v;
   DenseElementsAttr folded;
-  if (auto generic = dyn_cast<linalg::GenericOp>(def)) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (type && type.hasStaticShape() && type.getNumElements() == 0 &&
+      isFoldableElementType(type.getElementType()))
+    // An empty tensor is the same constant whatever computed it.
+    folded = DenseElementsAttr::get(type, ArrayRef<Attribute>());
+  else if (auto generic = dyn_cast<linalg::GenericOp>(def)) {
     folded = evaluateGeneric(generic);
+  } else if (auto fill = dyn_cast<linalg::FillOp>(def)) {
+    Attribute value;
+    if (type && type.hasStaticShape() &&
+        type.getNumElements() <= kMaxFoldElements &&
+        isFoldableElementType(type.getElementType()) &&
+        matchPattern(fill.getInputs()[0], m_Constant(&value)))
+      folded = DenseElementsAttr::get(type, value);
+  } else if (auto slice = dyn_cast<tensor::ExtractSliceOp>(def)) {
+    folded = evaluateSlice(slice);
   } else if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def)) {
     Value source = foldToConstant(b, def->getOperand(0));
     if (DenseElementsAttr attr = smallConstantOf(source))

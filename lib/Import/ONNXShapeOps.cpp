@@ -258,6 +258,9 @@ LogicalResult importConcat(NodeContext &nc) {
   int64_t offset = 0;
   for (unsigned i = 0; i < nc.numInputs(); ++i) {
     auto t = nc.inputType(i);
+    // Empty inputs add nothing (and have no valid offset to insert at).
+    if (t.getNumElements() == 0)
+      continue;
     SmallVector<OpFoldResult> offsets(t.getRank(), nc.b.getIndexAttr(0));
     offsets[*axis] = nc.b.getIndexAttr(offset);
     SmallVector<OpFoldResult> sizes, strides(t.getRank(), nc.b.getIndexAttr(1));
@@ -610,14 +613,92 @@ LogicalResult importRange(NodeContext &nc) {
   return success();
 }
 
+/// Pad as a gather over the output: each output index maps to an input index
+/// by the mode (edge: clamp, reflect: mirror without the edge, wrap:
+/// modulo); constant mode reads `padValue` outside the input. Handles
+/// negative pads (crops) and a pad value known only at run time.
+Value buildPadGather(NodeContext &nc, StringRef mode, ArrayRef<int64_t> low,
+                     RankedTensorType outType, Value runtimeValue,
+                     double value) {
+  Value input = nc.input(0);
+  auto inType = cast<RankedTensorType>(input.getType());
+  Type et = inType.getElementType();
+  int64_t rank = inType.getRank();
+  Value padValue =
+      runtimeValue ? runtimeValue : scalarConstant(nc.b, nc.loc, et, value);
+  SmallVector<AffineMap> maps = {
+      AffineMap::getMultiDimIdentityMap(rank, nc.b.getContext())};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  Value init = tensor::EmptyOp::create(nc.b, nc.loc, outType.getShape(), et);
+  if (inType.getNumElements() == 0) // nothing to read: all padding
+    return linalg::FillOp::create(nc.b, nc.loc, padValue, init).getResult(0);
+  return linalg::GenericOp::create(
+             nc.b, nc.loc, TypeRange{outType}, ValueRange{}, ValueRange{init},
+             maps, iterators,
+             [&](OpBuilder &b, Location l, ValueRange) {
+               auto index = [&](int64_t v) {
+                 return Value(arith::ConstantIndexOp::create(b, l, v));
+               };
+               Value inside = arith::ConstantIntOp::create(b, l, 1, 1);
+               SmallVector<Value> indices;
+               for (int64_t d = 0; d < rank; ++d) {
+                 int64_t n = inType.getDimSize(d);
+                 Value i = arith::SubIOp::create(
+                     b, l, linalg::IndexOp::create(b, l, d), index(low[d]));
+                 Value zero = index(0),
+                       last = index(std::max<int64_t>(n - 1, 0));
+                 if (mode == "reflect" && n > 1) {
+                   // -i below 0, 2(n-1) - i past the end.
+                   Value neg = arith::CmpIOp::create(
+                       b, l, arith::CmpIPredicate::slt, i, zero);
+                   i = arith::SelectOp::create(
+                       b, l, neg, arith::SubIOp::create(b, l, zero, i), i);
+                   Value past = arith::CmpIOp::create(
+                       b, l, arith::CmpIPredicate::sgt, i, last);
+                   i = arith::SelectOp::create(
+                       b, l, past,
+                       arith::SubIOp::create(b, l, index(2 * (n - 1)), i), i);
+                 } else if (mode == "wrap" && n > 0) {
+                   Value r = arith::RemSIOp::create(b, l, i, index(n));
+                   Value neg = arith::CmpIOp::create(
+                       b, l, arith::CmpIPredicate::slt, r, zero);
+                   i = arith::SelectOp::create(
+                       b, l, neg, arith::AddIOp::create(b, l, r, index(n)), r);
+                 } else if (mode == "constant") {
+                   Value ok = arith::AndIOp::create(
+                       b, l,
+                       arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, i,
+                                             zero),
+                       arith::CmpIOp::create(b, l, arith::CmpIPredicate::sle, i,
+                                             last));
+                   inside = arith::AndIOp::create(b, l, inside, ok);
+                 }
+                 // Edge mode, and a safe index for reads outside in constant
+                 // mode (their value is replaced by the pad value).
+                 i = arith::MaxSIOp::create(b, l, i, zero);
+                 i = arith::MinSIOp::create(b, l, i, last);
+                 indices.push_back(i);
+               }
+               Value read = tensor::ExtractOp::create(b, l, input, indices);
+               if (mode == "constant")
+                 read = arith::SelectOp::create(b, l, inside, read, padValue);
+               linalg::YieldOp::create(b, l, read);
+             })
+      .getResult(0);
+}
+
 LogicalResult importPad(NodeContext &nc) {
   auto type = nc.inputType(0);
   int64_t rank = type.getRank();
   std::string mode = nc.getString("mode", "constant");
-  if (mode != "constant")
-    return nc.error() << "pad mode '" << mode << "' is not supported yet";
+  if (mode != "constant" && mode != "edge" && mode != "reflect" &&
+      mode != "wrap")
+    return nc.error() << "unknown pad mode '" << mode
+                      << "' (constant, edge, reflect, wrap)";
   SmallVector<int64_t> pads;
   double value = 0;
+  Value runtimeValue; // constant_value known only at run time
   if (nc.opset < 11) {
     std::vector<int64_t> p = nc.getInts("pads", {});
     pads.assign(p.begin(), p.end());
@@ -629,9 +710,17 @@ LogicalResult importPad(NodeContext &nc) {
     pads = *p;
     if (nc.hasInput(2)) {
       auto v = constantFloats(nc, 2);
-      if (failed(v) || v->empty())
-        return nc.error() << "constant_value must be a constant";
-      value = (*v)[0];
+      if (succeeded(v) && !v->empty()) {
+        value = (*v)[0];
+      } else {
+        if (nc.inputType(2).getNumElements() != 1)
+          return nc.error() << "constant_value must hold one element";
+        SmallVector<Value> zeros(
+            nc.inputType(2).getRank(),
+            arith::ConstantIndexOp::create(nc.b, nc.loc, 0));
+        runtimeValue =
+            tensor::ExtractOp::create(nc.b, nc.loc, nc.input(2), zeros);
+      }
     }
   }
   SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
@@ -645,12 +734,29 @@ LogicalResult importPad(NodeContext &nc) {
     return nc.error() << "expected " << 2 * axes.size() << " pads, got "
                       << pads.size();
   SmallVector<int64_t> low(rank, 0), high(rank, 0), shape(type.getShape());
+  bool negative = false;
   for (auto [i, axis] : llvm::enumerate(axes)) {
     low[axis] = pads[i];
     high[axis] = pads[i + axes.size()];
-    if (low[axis] < 0 || high[axis] < 0)
-      return nc.error() << "negative pads are not supported yet";
+    negative |= low[axis] < 0 || high[axis] < 0;
     shape[axis] += low[axis] + high[axis];
+    if (shape[axis] < 0)
+      return nc.error() << "pads remove more than dimension " << axis
+                        << " holds";
+    bool padded = low[axis] > 0 || high[axis] > 0;
+    if (mode != "constant" && padded && type.getDimSize(axis) == 0)
+      return nc.error() << "cannot " << mode << "-pad empty dimension " << axis;
+    if (mode == "reflect" &&
+        std::max(low[axis], high[axis]) >= type.getDimSize(axis) && padded)
+      return nc.error() << "reflect pads of dimension " << axis
+                        << " must be smaller than its size "
+                        << type.getDimSize(axis);
+  }
+  auto outType = RankedTensorType::get(shape, type.getElementType());
+  if (mode != "constant" || negative || runtimeValue) {
+    nc.setOutput(0,
+                 buildPadGather(nc, mode, low, outType, runtimeValue, value));
+    return success();
   }
   SmallVector<OpFoldResult> lowAttr, highAttr;
   for (int64_t d = 0; d < rank; ++d) {

@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -48,6 +49,45 @@ std::string mlir::qc::getCPULoweringPipeline() {
          "convert-cf-to-llvm, reconcile-unrealized-casts";
 }
 
+/// Empty tensors of rank > 1 as function arguments or results become
+/// tensor<0xT>: the bare-pointer calling convention cannot express e.g.
+/// memref<3x0x5xf32>, and an empty tensor carries no data anyway (the
+/// model descriptor keeps the declared shape).
+static void flattenEmptyBoundaryTensors(func::FuncOp func) {
+  auto isEmptyMultiDim = [](Type type) {
+    auto t = dyn_cast<RankedTensorType>(type);
+    return t && t.hasStaticShape() && t.getNumElements() == 0 &&
+           t.getRank() > 1;
+  };
+  auto flat = [](Type type) {
+    return RankedTensorType::get({0},
+                                 cast<RankedTensorType>(type).getElementType());
+  };
+  Block &entry = func.front();
+  OpBuilder b(&entry, entry.begin());
+  for (BlockArgument arg : entry.getArguments()) {
+    if (!isEmptyMultiDim(arg.getType()))
+      continue;
+    auto type = cast<RankedTensorType>(arg.getType());
+    arg.replaceAllUsesWith(tensor::EmptyOp::create(
+        b, func.getLoc(), type.getShape(), type.getElementType()));
+    arg.setType(flat(type));
+  }
+  SmallVector<Type> resultTypes;
+  func.walk([&](func::ReturnOp ret) {
+    b.setInsertionPoint(ret);
+    resultTypes.clear();
+    for (OpOperand &operand : ret->getOpOperands()) {
+      if (isEmptyMultiDim(operand.get().getType()))
+        operand.set(tensor::EmptyOp::create(
+            b, ret.getLoc(), ArrayRef<int64_t>{0},
+            cast<RankedTensorType>(operand.get().getType()).getElementType()));
+      resultTypes.push_back(operand.get().getType());
+    }
+  });
+  func.setType(b.getFunctionType(entry.getArgumentTypes(), resultTypes));
+}
+
 LogicalResult mlir::qc::lowerToLLVMDialect(ModuleOp module) {
   // Inputs belong to the caller: bufferization must not write into them.
   module.walk([](func::FuncOp func) {
@@ -62,6 +102,7 @@ LogicalResult mlir::qc::lowerToLLVMDialect(ModuleOp module) {
     for (unsigned i = 0; i < func.getNumResults(); ++i)
       func.removeResultAttr(
           i, StringAttr::get(func.getContext(), kTensorNameAttr));
+    flattenEmptyBoundaryTensors(func);
   });
   PassManager pm(module.getContext());
   if (failed(parsePassPipeline(getCPULoweringPipeline(), pm, llvm::errs())))

@@ -370,8 +370,8 @@ def compile_and_run(case, graph, inputs, data_dir, work, args, bind_ints,
         npy = os.path.join(work, "input_%d.npy" % k)
         np.save(npy, np.array(array, order="C"))  # keeps rank 0
         if bind_ints and (array.dtype in (np.int32, np.int64) or
-                          (specialize and array.dtype == np.float32 and
-                           array.ndim == 1 and array.size <= 16)):
+                          (specialize and array.dtype.kind == "f" and
+                           array.ndim <= 1 and array.size <= 16)):
             # Specialize on integer inputs (axes, shapes, pads, indices)
             # and, when quantc asked for constants, on short float vectors
             # (Resize scales and roi): compiled in, not read at run time.
