@@ -67,6 +67,10 @@ public:
 using OpHandler = LogicalResult (*)(NodeContext &);
 using OpTable = llvm::StringMap<OpHandler>;
 
+/// Runs `handler` with the node's f16/bf16/f64 inputs converted to f32 and
+/// its f32 outputs converted back (for handlers that compute in f32 only).
+LogicalResult computeInF32(NodeContext &nc, OpHandler handler);
+
 /// The handler of `opType` in the default domain, or null.
 OpHandler lookupOpHandler(llvm::StringRef opType);
 

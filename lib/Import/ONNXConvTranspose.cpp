@@ -183,5 +183,7 @@ LogicalResult importConvTranspose(NodeContext &nc) {
 } // namespace
 
 void mlir::qc::addConvTransposeOps(OpTable &table) {
-  table["ConvTranspose"] = importConvTranspose;
+  table["ConvTranspose"] = [](NodeContext &nc) {
+    return computeInF32(nc, importConvTranspose);
+  };
 }

@@ -615,10 +615,65 @@ Value mlir::qc::buildGroupedConv(OpBuilder &b, Location loc, Value x, Value w,
   return reshapeTo(b, loc, y, finalShape);
 }
 
+/// `v` with its float elements converted to `elementType`.
+static Value convertFloats(OpBuilder &b, Location loc, Value v,
+                           FloatType elementType) {
+  auto type = cast<RankedTensorType>(v.getType());
+  auto from = cast<FloatType>(type.getElementType());
+  if (from == elementType)
+    return v;
+  return buildElementwise(
+      b, loc, {v}, RankedTensorType::get(type.getShape(), elementType),
+      [&](OpBuilder &eb, Location l, ValueRange a) -> Value {
+        if (from.getWidth() < elementType.getWidth())
+          return arith::ExtFOp::create(eb, l, elementType, a[0]);
+        return arith::TruncFOp::create(eb, l, elementType, a[0]);
+      });
+}
+
+LogicalResult mlir::qc::computeInF32(NodeContext &nc, OpHandler handler) {
+  FloatType original;
+  for (unsigned i = 0; i < nc.numInputs(); ++i) {
+    if (!nc.hasInput(i))
+      continue;
+    auto et = dyn_cast<FloatType>(nc.inputType(i).getElementType());
+    if (et && !et.isF32() && !original)
+      original = et;
+  }
+  if (!original)
+    return handler(nc);
+  // Half-precision (and f64) layers compute in f32, as runtimes accumulate
+  // them; inputs are converted for the handler and outputs back after it.
+  FloatType f32 = nc.b.getF32Type();
+  llvm::StringMap<Value> saved;
+  for (unsigned i = 0; i < nc.numInputs(); ++i) {
+    if (!nc.hasInput(i) || !isa<FloatType>(nc.inputType(i).getElementType()))
+      continue;
+    const std::string &name = nc.node.input(i);
+    if (saved.count(name))
+      continue;
+    saved[name] = nc.values[name];
+    nc.values[name] = convertFloats(nc.b, nc.loc, nc.values[name], f32);
+  }
+  LogicalResult result = handler(nc);
+  for (auto &entry : saved)
+    nc.values[entry.getKey()] = entry.getValue();
+  if (failed(result))
+    return failure();
+  for (const std::string &out : nc.node.output())
+    if (!out.empty() && nc.values.count(out) &&
+        cast<RankedTensorType>(nc.values[out].getType()).getElementType() ==
+            f32)
+      nc.values[out] = convertFloats(nc.b, nc.loc, nc.values[out], original);
+  return success();
+}
+
 void mlir::qc::addLayerOps(OpTable &table) {
-  table["Gemm"] = importGemm;
-  table["MatMul"] = importMatMul;
-  table["Conv"] = importConv;
+  table["Gemm"] = [](NodeContext &nc) { return computeInF32(nc, importGemm); };
+  table["MatMul"] = [](NodeContext &nc) {
+    return computeInF32(nc, importMatMul);
+  };
+  table["Conv"] = [](NodeContext &nc) { return computeInF32(nc, importConv); };
 }
 
 static const OpTable &getOpTable() {
