@@ -19,10 +19,17 @@ def QCToLinalgPass : Pass<"qc-lower-to-linalg", "func::FuncOp"> {
     //   packed[n, (k*bits) floordiv 8], packed[n, (k*bits + bits - 1) floordiv 8],
     //   scales[n, k floordiv group], zero_points[n, k floordiv group]
     ```
+
+    With several input rows (m > 1) a quantized layer is instead an
+    `scf.for` over tiles of weight rows: each tile (at most 16 rows) is
+    dequantized once into a `tensor<TxKxf32>` and multiplied by every input
+    row in a plain reduction, so codes are unpacked once per tile rather
+    than once per input row.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
 }
 
 def MemRefCopyToLinalgPass : Pass<"qc-memref-copy-to-linalg", "func::FuncOp"> {

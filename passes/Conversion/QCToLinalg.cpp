@@ -12,6 +12,7 @@
 #include "lib/Support/LinalgBuilders.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -92,6 +93,57 @@ struct WeightAccess {
   }
 };
 
+/// The tensors a quantized weight is stored in (per-row ones possibly a
+/// slice of rows).
+struct QuantizedOperands {
+  Value packed, scales, zeroPoints, groupIndex, columnScales;
+
+  explicit QuantizedOperands(QuantizedWeightOp def)
+      : packed(def.getPacked()), scales(def.getScales()),
+        zeroPoints(def.getZeroPoints()), groupIndex(def.getGroupIndex()),
+        columnScales(def.getColumnScales()) {}
+};
+
+/// The access to a quantized weight stored in `def` for a loop nest with
+/// `numDims` dims where the (row-slice) row is `row` and the flattened
+/// position along the row is `k`.
+WeightAccess buildQuantizedAccess(QWeightType qtype,
+                                  const QuantizedOperands &def,
+                                  unsigned numDims, AffineExpr row,
+                                  AffineExpr k) {
+  MLIRContext *ctx = qtype.getContext();
+  WeightAccess access;
+  access.qtype = qtype;
+  int64_t bits = qtype.getLayout().getBits();
+  int64_t groupLength = qtype.getLayout().getGroupLength(qtype.getRowLength());
+  auto map = [&](AffineExpr col) {
+    return AffineMap::get(numDims, 0, {row, col}, ctx);
+  };
+  access.inputs = {def.packed, def.packed};
+  access.maps = {map((k * bits).floorDiv(8)),
+                 map((k * bits + bits - 1).floorDiv(8))};
+  if (def.groupIndex) {
+    access.hasGroupIndex = true;
+    access.groupIndexedScales = def.scales;
+    access.groupIndexedZeroPoints = def.zeroPoints;
+    access.inputs.push_back(def.groupIndex);
+    access.maps.push_back(AffineMap::get(numDims, 0, {k}, ctx));
+  } else {
+    access.inputs.push_back(def.scales);
+    access.maps.push_back(map(k.floorDiv(groupLength)));
+    if (def.zeroPoints) {
+      access.inputs.push_back(def.zeroPoints);
+      access.maps.push_back(map(k.floorDiv(groupLength)));
+    }
+  }
+  if (def.columnScales) {
+    access.hasColumnScales = true;
+    access.inputs.push_back(def.columnScales);
+    access.maps.push_back(AffineMap::get(numDims, 0, {k}, ctx));
+  }
+  return access;
+}
+
 /// Builds the access to `weight` for a loop nest with `numDims` dims where
 /// the weight row is `row` and the float weight's own indices are
 /// `floatIndices`; `k` is the flattened row position as an affine expr.
@@ -99,53 +151,163 @@ FailureOr<WeightAccess> buildWeightAccess(Operation *layer, Value weight,
                                           unsigned numDims, AffineExpr row,
                                           ArrayRef<AffineExpr> floatIndices,
                                           AffineExpr k) {
-  MLIRContext *ctx = layer->getContext();
-  WeightAccess access;
   auto qtype = dyn_cast<QWeightType>(weight.getType());
   if (!qtype) {
+    WeightAccess access;
     access.inputs.push_back(weight);
-    access.maps.push_back(AffineMap::get(numDims, 0, floatIndices, ctx));
+    access.maps.push_back(
+        AffineMap::get(numDims, 0, floatIndices, layer->getContext()));
     return access;
   }
   auto def = weight.getDefiningOp<QuantizedWeightOp>();
   if (!def)
     return layer->emitOpError(
         "quantized weight must be produced by qc.quantized_weight to lower");
-  access.qtype = qtype;
-  int64_t bits = qtype.getLayout().getBits();
-  int64_t groupLength = qtype.getLayout().getGroupLength(qtype.getRowLength());
-  auto map = [&](AffineExpr col) {
-    return AffineMap::get(numDims, 0, {row, col}, ctx);
-  };
-  access.inputs = {def.getPacked(), def.getPacked()};
-  access.maps = {map((k * bits).floorDiv(8)),
-                 map((k * bits + bits - 1).floorDiv(8))};
-  if (def.getGroupIndex()) {
-    access.hasGroupIndex = true;
-    access.groupIndexedScales = def.getScales();
-    access.groupIndexedZeroPoints = def.getZeroPoints();
-    access.inputs.push_back(def.getGroupIndex());
-    access.maps.push_back(AffineMap::get(numDims, 0, {k}, ctx));
-  } else {
-    access.inputs.push_back(def.getScales());
-    access.maps.push_back(map(k.floorDiv(groupLength)));
-    if (def.getZeroPoints()) {
-      access.inputs.push_back(def.getZeroPoints());
-      access.maps.push_back(map(k.floorDiv(groupLength)));
-    }
-  }
-  if (def.getColumnScales()) {
-    access.hasColumnScales = true;
-    access.inputs.push_back(def.getColumnScales());
-    access.maps.push_back(AffineMap::get(numDims, 0, {k}, ctx));
-  }
-  return access;
+  return buildQuantizedAccess(qtype, QuantizedOperands(def), numDims, row, k);
 }
 
-/// qc.linear -> collapse input to [M, K], reduce over k, expand to [..., N].
-LogicalResult lowerLinear(LinearOp op, RewriterBase &rewriter) {
+/// f32 multiply-add that may be reassociated (as in every ML compiler):
+/// this is what lets LLVM vectorize the dot products.
+Value fusedMultiplyAdd(OpBuilder &b, Location loc, Value x, Value w,
+                       Value acc) {
+  auto fmf = arith::FastMathFlagsAttr::get(b.getContext(),
+                                           arith::FastMathFlags::reassoc |
+                                               arith::FastMathFlags::contract);
+  Value prod = arith::MulFOp::create(b, loc, x, w, fmf);
+  return arith::AddFOp::create(b, loc, acc, prod, fmf);
+}
+
+/// Weight rows dequantized together by the tiled quantized linear layer.
+int64_t pickTileRows(int64_t n) {
+  for (int64_t rows : {16, 8, 4, 2})
+    if (n % rows == 0)
+      return rows;
+  return 1;
+}
+
+/// A quantized [m, k] x [n, k]^T with m > 1, tiled along n: each tile of
+/// weight rows is dequantized once into a small f32 buffer (tile x k, the
+/// only float copy that exists) and then multiplied by every input row in a
+/// plain dot-product loop LLVM vectorizes. Unpacking in the innermost loop
+/// instead would redo it for each of the m input rows.
+Value buildTiledQuantizedLinear(OpBuilder &rewriter, Location loc,
+                                QuantizedWeightOp def, QWeightType qtype,
+                                Value input, Value init, int64_t m, int64_t n,
+                                int64_t k) {
+  MLIRContext *ctx = rewriter.getContext();
+  Type f32 = rewriter.getF32Type();
+  int64_t tile = pickTileRows(n);
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(rewriter, loc, v);
+  };
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+             d2 = getAffineDimExpr(2, ctx);
+  auto parallel = utils::IteratorType::parallel;
+  auto loop = scf::ForOp::create(
+      rewriter, loc, index(0), index(n), index(tile), ValueRange{init},
+      [&](OpBuilder &b, Location l, Value row0, ValueRange iterArgs) {
+        auto unit = b.getIndexAttr(1);
+        auto rowsOf = [&](Value v) -> Value {
+          if (!v)
+            return v;
+          auto type = cast<RankedTensorType>(v.getType());
+          return tensor::ExtractSliceOp::create(
+              b, l,
+              RankedTensorType::get({tile, type.getDimSize(1)},
+                                    type.getElementType()),
+              v, ArrayRef<OpFoldResult>{row0, b.getIndexAttr(0)},
+              ArrayRef<OpFoldResult>{b.getIndexAttr(tile),
+                                     b.getIndexAttr(type.getDimSize(1))},
+              ArrayRef<OpFoldResult>{unit, unit});
+        };
+        QuantizedOperands rows(def);
+        rows.packed = rowsOf(rows.packed);
+        rows.scales = rowsOf(rows.scales);
+        rows.zeroPoints = rowsOf(rows.zeroPoints);
+        WeightAccess access = buildQuantizedAccess(qtype, rows, 2, d0, d1);
+        auto tileType = RankedTensorType::get({tile, k}, f32);
+        SmallVector<AffineMap> maps = access.maps;
+        maps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
+        Value weights =
+            linalg::GenericOp::create(
+                b, l, TypeRange{tileType}, access.inputs,
+                ValueRange{tensor::EmptyOp::create(b, l, {tile, k}, f32)}, maps,
+                SmallVector<utils::IteratorType>(2, parallel),
+                [&](OpBuilder &bb, Location ll, ValueRange args) {
+                  linalg::YieldOp::create(
+                      bb, ll,
+                      access.load(bb, ll, args.drop_back(),
+                                  linalg::IndexOp::create(bb, ll, 1),
+                                  linalg::IndexOp::create(bb, ll, 0)));
+                })
+                .getResult(0);
+        SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), row0},
+                                  sizes = {b.getIndexAttr(m),
+                                           b.getIndexAttr(tile)},
+                                  strides = {unit, unit};
+        auto accType = RankedTensorType::get({m, tile}, f32);
+        Value acc = tensor::ExtractSliceOp::create(b, l, accType, iterArgs[0],
+                                                   offsets, sizes, strides);
+        Value product =
+            linalg::GenericOp::create(
+                b, l, TypeRange{accType}, ValueRange{input, weights},
+                ValueRange{acc},
+                {AffineMap::get(3, 0, {d0, d2}, ctx),
+                 AffineMap::get(3, 0, {d1, d2}, ctx),
+                 AffineMap::get(3, 0, {d0, d1}, ctx)},
+                {parallel, parallel, utils::IteratorType::reduction},
+                [&](OpBuilder &bb, Location ll, ValueRange args) {
+                  linalg::YieldOp::create(
+                      bb, ll,
+                      fusedMultiplyAdd(bb, ll, args[0], args[1], args[2]));
+                })
+                .getResult(0);
+        scf::YieldOp::create(
+            b, l,
+            Value(tensor::InsertSliceOp::create(b, l, product, iterArgs[0],
+                                                offsets, sizes, strides)));
+      });
+  return loop.getResult(0);
+}
+
+/// The untiled linear loop nest over (m, n, k): the weight (float, or
+/// quantized and unpacked in the body) is read in the innermost loop.
+FailureOr<Value> buildLinearLoops(LinearOp op, OpBuilder &rewriter, Value input,
+                                  Value init) {
   Location loc = op.getLoc();
   MLIRContext *ctx = op.getContext();
+  AffineExpr dm = getAffineDimExpr(0, ctx), dn = getAffineDimExpr(1, ctx),
+             dk = getAffineDimExpr(2, ctx);
+  FailureOr<WeightAccess> access =
+      buildWeightAccess(op, op.getWeight(), 3, dn, {dn, dk}, dk);
+  if (failed(access))
+    return failure();
+  SmallVector<Value> inputs = {input};
+  inputs.append(access->inputs);
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {dm, dk}, ctx)};
+  maps.append(access->maps);
+  maps.push_back(AffineMap::get(3, 0, {dm, dn}, ctx));
+  SmallVector<utils::IteratorType> iterators = {utils::IteratorType::parallel,
+                                                utils::IteratorType::parallel,
+                                                utils::IteratorType::reduction};
+  return linalg::GenericOp::create(
+             rewriter, loc, TypeRange{init.getType()}, inputs, ValueRange{init},
+             maps, iterators,
+             [&](OpBuilder &b, Location l, ValueRange args) {
+               Value w =
+                   access->load(b, l, args.slice(1, access->inputs.size()),
+                                linalg::IndexOp::create(b, l, 2),
+                                linalg::IndexOp::create(b, l, 1));
+               linalg::YieldOp::create(
+                   b, l, fusedMultiplyAdd(b, l, args[0], w, args.back()));
+             })
+      .getResult(0);
+}
+
+/// qc.linear -> collapse input to [M, K], reduce over k (tiled along N
+/// for quantized weights and several input rows), expand to [..., N].
+LogicalResult lowerLinear(LinearOp op, RewriterBase &rewriter) {
+  Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
   auto inputType = op.getInput().getType();
   auto resultType = op.getResult().getType();
@@ -171,36 +333,18 @@ LogicalResult lowerLinear(LinearOp op, RewriterBase &rewriter) {
           ? buildBroadcastAlongDim(rewriter, loc, op.getBias(), flatResult, 1)
           : buildFilled(rewriter, loc, flatResult, rewriter.getF32FloatAttr(0));
 
-  AffineExpr dm = getAffineDimExpr(0, ctx), dn = getAffineDimExpr(1, ctx),
-             dk = getAffineDimExpr(2, ctx);
-  FailureOr<WeightAccess> access =
-      buildWeightAccess(op, op.getWeight(), 3, dn, {dn, dk}, dk);
-  if (failed(access))
-    return failure();
-  SmallVector<Value> inputs = {input};
-  inputs.append(access->inputs);
-  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {dm, dk}, ctx)};
-  maps.append(access->maps);
-  maps.push_back(AffineMap::get(3, 0, {dm, dn}, ctx));
-  SmallVector<utils::IteratorType> iterators = {utils::IteratorType::parallel,
-                                                utils::IteratorType::parallel,
-                                                utils::IteratorType::reduction};
-  auto generic = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{flatResult}, inputs, ValueRange{init}, maps,
-      iterators, [&](OpBuilder &b, Location l, ValueRange args) {
-        Value kIndex = linalg::IndexOp::create(b, l, 2);
-        Value w = access->load(b, l, args.slice(1, access->inputs.size()),
-                               kIndex, linalg::IndexOp::create(b, l, 1));
-        // Reductions may be reassociated (as in every ML compiler): this is
-        // what lets LLVM vectorize the dot products.
-        auto fmf = arith::FastMathFlagsAttr::get(
-            b.getContext(),
-            arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
-        Value prod = arith::MulFOp::create(b, l, args[0], w, fmf);
-        linalg::YieldOp::create(
-            b, l, Value(arith::AddFOp::create(b, l, args.back(), prod, fmf)));
-      });
-  Value result = generic.getResult(0);
+  auto qtype = dyn_cast<QWeightType>(op.getWeight().getType());
+  auto def = op.getWeight().getDefiningOp<QuantizedWeightOp>();
+  Value result;
+  if (qtype && def && m > 1) {
+    result = buildTiledQuantizedLinear(rewriter, loc, def, qtype, input, init,
+                                       m, n, k);
+  } else {
+    FailureOr<Value> loops = buildLinearLoops(op, rewriter, input, init);
+    if (failed(loops))
+      return failure();
+    result = *loops;
+  }
   if (resultType.getRank() != 2) {
     SmallVector<int64_t> shape(resultType.getShape());
     result = tensor::ReshapeOp::create(
@@ -302,12 +446,8 @@ LogicalResult lowerConv2D(Conv2DOp op, RewriterBase &rewriter) {
         }
         Value wv = access->load(b, l, args.slice(1, access->inputs.size()), k,
                                 linalg::IndexOp::create(b, l, 1));
-        auto fmf = arith::FastMathFlagsAttr::get(
-            b.getContext(),
-            arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
-        Value prod = arith::MulFOp::create(b, l, args[0], wv, fmf);
         linalg::YieldOp::create(
-            b, l, Value(arith::AddFOp::create(b, l, args.back(), prod, fmf)));
+            b, l, fusedMultiplyAdd(b, l, args[0], wv, args.back()));
       });
   rewriter.replaceOp(op, generic.getResult(0));
   return success();

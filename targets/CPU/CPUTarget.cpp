@@ -34,8 +34,10 @@ using namespace mlir;
 using namespace mlir::qc;
 
 std::string mlir::qc::getCPULoweringPipeline() {
-  return "func.func(qc-lower-to-linalg, canonicalize, "
-         "linalg-fuse-elementwise-ops),"
+  // Element-wise fusion runs before qc layers are lowered: it would fuse a
+  // quantized layer's dequantized weight tile back into the matmul loop.
+  return "func.func(linalg-fuse-elementwise-ops, qc-lower-to-linalg, "
+         "canonicalize),"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
          "buffer-results-to-out-params{hoist-static-allocs "

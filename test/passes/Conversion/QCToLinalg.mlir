@@ -17,17 +17,18 @@ func.func @linear_float(%x: tensor<3x4xf32>, %w: tensor<2x4xf32>, %b: tensor<2xf
 
 // -----
 
-// A 3-bit code spans the bytes holding its first and last bit; the scale and
-// zero point are those of its group of 4.
+// One input row: the code is unpacked in the innermost loop. A 3-bit code
+// spans the bytes holding its first and last bit; the scale and zero point
+// are those of its group of 4.
 // CHECK-DAG: #[[LO:.*]] = affine_map<(d0, d1, d2) -> (d1, (d2 * 3) floordiv 8)>
 // CHECK-DAG: #[[HI:.*]] = affine_map<(d0, d1, d2) -> (d1, (d2 * 3 + 2) floordiv 8)>
 // CHECK-DAG: #[[GROUP:.*]] = affine_map<(d0, d1, d2) -> (d1, d2 floordiv 4)>
 // CHECK-LABEL: func @linear_quantized
 // CHECK-SAME: %[[P:[a-z0-9]+]]: tensor<2x3xi8>, %[[S:[a-z0-9]+]]: tensor<2x2xf16>, %[[Z:[a-z0-9]+]]: tensor<2x2xi8>
-// CHECK: %[[FLAT:.*]] = tensor.reshape %{{.*}} : (tensor<2x5x8xf32>, tensor<2xi64>) -> tensor<10x8xf32>
+// CHECK: %[[FLAT:.*]] = tensor.reshape %{{.*}} : (tensor<1x1x8xf32>, tensor<2xi64>) -> tensor<1x8xf32>
 // CHECK: linalg.fill
 // CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[LO]], #[[HI]], #[[GROUP]], #[[GROUP]], #{{.*}}]
-// CHECK-SAME: ins(%[[FLAT]], %[[P]], %[[P]], %[[S]], %[[Z]] : tensor<10x8xf32>, tensor<2x3xi8>, tensor<2x3xi8>, tensor<2x2xf16>, tensor<2x2xi8>)
+// CHECK-SAME: ins(%[[FLAT]], %[[P]], %[[P]], %[[S]], %[[Z]] : tensor<1x8xf32>, tensor<2x3xi8>, tensor<2x3xi8>, tensor<2x2xf16>, tensor<2x2xi8>)
 // CHECK: ^bb0(%[[IN:.*]]: f32, %[[B0:.*]]: i8, %[[B1:.*]]: i8, %[[SC:.*]]: f16, %[[ZP:.*]]: i8, %[[ACC:.*]]: f32):
 // CHECK: %[[K:.*]] = linalg.index 2
 // CHECK: arith.shli
@@ -37,13 +38,41 @@ func.func @linear_float(%x: tensor<3x4xf32>, %w: tensor<2x4xf32>, %b: tensor<2xf
 // CHECK: %[[ZP32:.*]] = arith.extui %[[ZP]] : i8 to i32
 // CHECK: arith.subi %[[CODE]], %[[ZP32]]
 // CHECK: arith.extf %[[SC]] : f16 to f32
-// CHECK: tensor.reshape %{{.*}} -> tensor<2x5x2xf32>
+// CHECK: tensor.reshape %{{.*}} -> tensor<1x1x2xf32>
 // CHECK-NOT: qc.quantized_weight
-func.func @linear_quantized(%x: tensor<2x5x8xf32>, %p: tensor<2x3xi8>, %s: tensor<2x2xf16>, %z: tensor<2x2xi8>) -> tensor<2x5x2xf32> {
+func.func @linear_quantized(%x: tensor<1x1x8xf32>, %p: tensor<2x3xi8>, %s: tensor<2x2xf16>, %z: tensor<2x2xi8>) -> tensor<1x1x2xf32> {
   %w = qc.quantized_weight %p, %s, %z : tensor<2x3xi8>, tensor<2x2xf16>, tensor<2x2xi8>
       -> !qc.qweight<2x8, #qc.layout<bits = 3, group_size = 4, symmetric = false, scale_type = f16>>
-  %y = qc.linear %x, %w : tensor<2x5x8xf32>, !qc.qweight<2x8, #qc.layout<bits = 3, group_size = 4, symmetric = false, scale_type = f16>> -> tensor<2x5x2xf32>
-  return %y : tensor<2x5x2xf32>
+  %y = qc.linear %x, %w : tensor<1x1x8xf32>, !qc.qweight<2x8, #qc.layout<bits = 3, group_size = 4, symmetric = false, scale_type = f16>> -> tensor<1x1x2xf32>
+  return %y : tensor<1x1x2xf32>
+}
+
+// -----
+
+// Several input rows: tiles of 4 weight rows (of 12) are dequantized once
+// into a 4x8 f32 buffer, then multiplied by all 3 input rows.
+// CHECK-DAG: #[[TLO:.*]] = affine_map<(d0, d1) -> (d0, (d1 * 4) floordiv 8)>
+// CHECK-DAG: #[[TSC:.*]] = affine_map<(d0, d1) -> (d0, d1 floordiv 4)>
+// CHECK-DAG: #[[TID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func @linear_quantized_tiled
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<3x8xf32>, %[[P:[a-z0-9]+]]: tensor<12x4xi8>, %[[S:[a-z0-9]+]]: tensor<12x2xf32>
+// CHECK: %[[C12:.*]] = arith.constant 12 : index
+// CHECK: %[[C4:.*]] = arith.constant 4 : index
+// CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %[[C12]] step %[[C4]] iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<3x12xf32>)
+// CHECK: %[[PT:.*]] = tensor.extract_slice %[[P]][%[[ROW]], 0] [4, 4] [1, 1] : tensor<12x4xi8> to tensor<4x4xi8>
+// CHECK: %[[ST:.*]] = tensor.extract_slice %[[S]][%[[ROW]], 0] [4, 2] [1, 1] : tensor<12x2xf32> to tensor<4x2xf32>
+// CHECK: %[[WT:.*]] = linalg.generic {indexing_maps = [#[[TLO]], #{{.*}}, #[[TSC]], #[[TID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%[[PT]], %[[PT]], %[[ST]] : tensor<4x4xi8>, tensor<4x4xi8>, tensor<4x2xf32>) outs(%{{.*}} : tensor<4x8xf32>)
+// CHECK: %[[AT:.*]] = tensor.extract_slice %[[ACC]][0, %[[ROW]]] [3, 4] [1, 1] : tensor<3x12xf32> to tensor<3x4xf32>
+// CHECK: %[[PR:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[X]], %[[WT]] : tensor<3x8xf32>, tensor<4x8xf32>) outs(%[[AT]] : tensor<3x4xf32>)
+// CHECK: %[[UP:.*]] = tensor.insert_slice %[[PR]] into %[[ACC]][0, %[[ROW]]] [3, 4] [1, 1]
+// CHECK: scf.yield %[[UP]]
+func.func @linear_quantized_tiled(%x: tensor<3x8xf32>, %p: tensor<12x4xi8>, %s: tensor<12x2xf32>) -> tensor<3x12xf32> {
+  %w = qc.quantized_weight %p, %s : tensor<12x4xi8>, tensor<12x2xf32>
+      -> !qc.qweight<12x8, #qc.layout<bits = 4, group_size = 4, symmetric = true, scale_type = f32>>
+  %y = qc.linear %x, %w : tensor<3x8xf32>, !qc.qweight<12x8, #qc.layout<bits = 4, group_size = 4, symmetric = true, scale_type = f32>> -> tensor<3x12xf32>
+  return %y : tensor<3x12xf32>
 }
 
 // -----
