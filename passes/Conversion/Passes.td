@@ -20,11 +20,12 @@ def QCToLinalgPass : Pass<"qc-lower-to-linalg", "func::FuncOp"> {
     //   scales[n, k floordiv group], zero_points[n, k floordiv group]
     ```
 
-    With several input rows (m > 1) a quantized layer is instead an
+    That is the form of `qc.conv2d`. A quantized `qc.linear` is instead an
     `scf.for` over tiles of weight rows: each tile (at most 16 rows) is
-    dequantized once into a `tensor<TxKxf32>` and multiplied by every input
-    row in a plain reduction, so codes are unpacked once per tile rather
-    than once per input row.
+    dequantized once into a `tensor<TxKxf32>` (2-, 4- and 8-bit codes byte
+    by byte, so LLVM vectorizes the decoding) and multiplied by every input
+    row in a plain reduction; codes are unpacked once per tile rather than
+    once per input row, and the tile is the only float copy.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",

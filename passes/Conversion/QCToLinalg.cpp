@@ -1,9 +1,10 @@
 //===- QCToLinalg.cpp - Lower qc layers to linalg -------------------------===//
 //
-// Target-neutral lowering of qc layers to linalg.generic reductions. Float
-// and quantized weights share one loop nest; for a !qc.qweight the body
-// unpacks a code, subtracts the zero point and multiplies by the scale, so a
-// dequantized copy of the weight never exists.
+// Target-neutral lowering of qc layers to linalg.generic reductions. For a
+// !qc.qweight the code is unpacked, the zero point subtracted and the scale
+// applied inside the layer's loops: in the reduction body (conv), or per tile
+// of at most 16 weight rows that every input row then reuses (linear), so a
+// dequantized copy of the whole weight never exists.
 //
 //===----------------------------------------------------------------------===//
 
@@ -185,7 +186,108 @@ int64_t pickTileRows(int64_t n) {
   return 1;
 }
 
-/// A quantized [m, k] x [n, k]^T with m > 1, tiled along n: each tile of
+/// The rows held in `rows` (a slice of `tile` weight rows) as tile x k f32.
+/// For 2-, 4- and 8-bit codes with contiguous groups the loop runs over
+/// (row, group, byte, code in byte), so a group's scale is loop-invariant
+/// and bytes are read contiguously: LLVM vectorizes it. Otherwise each
+/// position k is decoded on its own (WeightAccess::load).
+Value dequantizeRows(OpBuilder &b, Location l, QWeightType qtype,
+                     const QuantizedOperands &rows, int64_t tile, int64_t k) {
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  LayoutAttr layout = qtype.getLayout();
+  int64_t bits = layout.getBits(), group = layout.getGroupLength(k);
+  auto parallel = utils::IteratorType::parallel;
+  bool byteWise = (bits == 2 || bits == 4 || bits == 8) && !rows.groupIndex &&
+                  k % group == 0 && (group * bits) % 8 == 0;
+  if (!byteWise) {
+    WeightAccess access = buildQuantizedAccess(
+        qtype, rows, 2, getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx));
+    SmallVector<AffineMap> maps = access.maps;
+    maps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
+    return linalg::GenericOp::create(
+               b, l, TypeRange{RankedTensorType::get({tile, k}, f32)},
+               access.inputs,
+               ValueRange{tensor::EmptyOp::create(b, l, {tile, k}, f32)}, maps,
+               SmallVector<utils::IteratorType>(2, parallel),
+               [&](OpBuilder &bb, Location ll, ValueRange args) {
+                 linalg::YieldOp::create(
+                     bb, ll,
+                     access.load(bb, ll, args.drop_back(),
+                                 linalg::IndexOp::create(bb, ll, 1),
+                                 linalg::IndexOp::create(bb, ll, 0)));
+               })
+        .getResult(0);
+  }
+  int64_t groups = k / group, perByte = 8 / bits,
+          bytesPerGroup = group / perByte;
+  auto expand = [&](Value v, ArrayRef<int64_t> shape,
+                    ArrayRef<ReassociationIndices> reassociation) {
+    auto type = cast<RankedTensorType>(v.getType());
+    return Value(tensor::ExpandShapeOp::create(
+        b, l, RankedTensorType::get(shape, type.getElementType()), v,
+        reassociation));
+  };
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+             d2 = getAffineDimExpr(2, ctx), d3 = getAffineDimExpr(3, ctx);
+  SmallVector<Value> inputs = {
+      expand(rows.packed, {tile, groups, bytesPerGroup}, {{0}, {1, 2}}),
+      rows.scales};
+  SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {d0, d1, d2}, ctx),
+                                 AffineMap::get(4, 0, {d0, d1}, ctx)};
+  if (rows.zeroPoints) {
+    inputs.push_back(rows.zeroPoints);
+    maps.push_back(AffineMap::get(4, 0, {d0, d1}, ctx));
+  }
+  if (rows.columnScales) {
+    inputs.push_back(expand(rows.columnScales, {groups, bytesPerGroup, perByte},
+                            {{0, 1, 2}}));
+    maps.push_back(AffineMap::get(4, 0, {d1, d2, d3}, ctx));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
+  SmallVector<int64_t> shape = {tile, groups, bytesPerGroup, perByte};
+  Value tileValues =
+      linalg::GenericOp::create(
+          b, l, TypeRange{RankedTensorType::get(shape, f32)}, inputs,
+          ValueRange{tensor::EmptyOp::create(b, l, shape, f32)}, maps,
+          SmallVector<utils::IteratorType>(4, parallel),
+          [&](OpBuilder &bb, Location ll, ValueRange args) {
+            auto cst = [&](int64_t v) {
+              return Value(
+                  arith::ConstantOp::create(bb, ll, bb.getI32IntegerAttr(v)));
+            };
+            Value position = arith::IndexCastUIOp::create(
+                bb, ll, i32, linalg::IndexOp::create(bb, ll, 3));
+            Value code = arith::AndIOp::create(
+                bb, ll,
+                arith::ShRUIOp::create(
+                    bb, ll, arith::ExtUIOp::create(bb, ll, i32, args[0]),
+                    arith::MulIOp::create(bb, ll, position, cst(bits))),
+                cst((1 << bits) - 1));
+            unsigned next = 2;
+            Value zero =
+                rows.zeroPoints
+                    ? Value(arith::ExtUIOp::create(bb, ll, i32, args[next++]))
+                    : cst(layout.getImplicitZeroPoint());
+            Value scale = args[1];
+            if (scale.getType() != f32)
+              scale = arith::ExtFOp::create(bb, ll, f32, scale);
+            Value w = arith::MulFOp::create(
+                bb, ll,
+                arith::SIToFPOp::create(
+                    bb, ll, f32, arith::SubIOp::create(bb, ll, code, zero)),
+                scale);
+            if (rows.columnScales)
+              w = arith::MulFOp::create(bb, ll, w, args[next]);
+            linalg::YieldOp::create(bb, ll, w);
+          })
+          .getResult(0);
+  return tensor::CollapseShapeOp::create(
+      b, l, RankedTensorType::get({tile, k}, f32), tileValues,
+      ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
+}
+
+/// A quantized [m, k] x [n, k]^T tiled along n: each tile of
 /// weight rows is dequantized once into a small f32 buffer (tile x k, the
 /// only float copy that exists) and then multiplied by every input row in a
 /// plain dot-product loop LLVM vectorizes. Unpacking in the innermost loop
@@ -224,23 +326,7 @@ Value buildTiledQuantizedLinear(OpBuilder &rewriter, Location loc,
         rows.packed = rowsOf(rows.packed);
         rows.scales = rowsOf(rows.scales);
         rows.zeroPoints = rowsOf(rows.zeroPoints);
-        WeightAccess access = buildQuantizedAccess(qtype, rows, 2, d0, d1);
-        auto tileType = RankedTensorType::get({tile, k}, f32);
-        SmallVector<AffineMap> maps = access.maps;
-        maps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
-        Value weights =
-            linalg::GenericOp::create(
-                b, l, TypeRange{tileType}, access.inputs,
-                ValueRange{tensor::EmptyOp::create(b, l, {tile, k}, f32)}, maps,
-                SmallVector<utils::IteratorType>(2, parallel),
-                [&](OpBuilder &bb, Location ll, ValueRange args) {
-                  linalg::YieldOp::create(
-                      bb, ll,
-                      access.load(bb, ll, args.drop_back(),
-                                  linalg::IndexOp::create(bb, ll, 1),
-                                  linalg::IndexOp::create(bb, ll, 0)));
-                })
-                .getResult(0);
+        Value weights = dequantizeRows(b, l, qtype, rows, tile, k);
         SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), row0},
                                   sizes = {b.getIndexAttr(m),
                                            b.getIndexAttr(tile)},
@@ -270,8 +356,8 @@ Value buildTiledQuantizedLinear(OpBuilder &rewriter, Location loc,
   return loop.getResult(0);
 }
 
-/// The untiled linear loop nest over (m, n, k): the weight (float, or
-/// quantized and unpacked in the body) is read in the innermost loop.
+/// The linear loop nest over (m, n, k) of a float weight (a quantized one
+/// not produced by qc.quantized_weight gets an error from here).
 FailureOr<Value> buildLinearLoops(LinearOp op, OpBuilder &rewriter, Value input,
                                   Value init) {
   Location loc = op.getLoc();
@@ -305,7 +391,7 @@ FailureOr<Value> buildLinearLoops(LinearOp op, OpBuilder &rewriter, Value input,
 }
 
 /// qc.linear -> collapse input to [M, K], reduce over k (tiled along N
-/// for quantized weights and several input rows), expand to [..., N].
+/// for quantized weights), expand to [..., N].
 LogicalResult lowerLinear(LinearOp op, RewriterBase &rewriter) {
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
@@ -336,7 +422,7 @@ LogicalResult lowerLinear(LinearOp op, RewriterBase &rewriter) {
   auto qtype = dyn_cast<QWeightType>(op.getWeight().getType());
   auto def = op.getWeight().getDefiningOp<QuantizedWeightOp>();
   Value result;
-  if (qtype && def && m > 1) {
+  if (qtype && def) {
     result = buildTiledQuantizedLinear(rewriter, loc, def, qtype, input, init,
                                        m, n, k);
   } else {

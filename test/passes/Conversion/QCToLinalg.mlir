@@ -17,20 +17,25 @@ func.func @linear_float(%x: tensor<3x4xf32>, %w: tensor<2x4xf32>, %b: tensor<2xf
 
 // -----
 
-// One input row: the code is unpacked in the innermost loop. A 3-bit code
-// spans the bytes holding its first and last bit; the scale and zero point
-// are those of its group of 4.
-// CHECK-DAG: #[[LO:.*]] = affine_map<(d0, d1, d2) -> (d1, (d2 * 3) floordiv 8)>
-// CHECK-DAG: #[[HI:.*]] = affine_map<(d0, d1, d2) -> (d1, (d2 * 3 + 2) floordiv 8)>
-// CHECK-DAG: #[[GROUP:.*]] = affine_map<(d0, d1, d2) -> (d1, d2 floordiv 4)>
+// A 3-bit code spans the bytes holding its first and last bit; the scale and
+// zero point are those of its group of 4. The layer becomes a loop over
+// tiles of weight rows (here one tile of both rows): the tile is decoded
+// position by position into a 2x8 f32 buffer, then multiplied.
+// CHECK-DAG: #[[LO:.*]] = affine_map<(d0, d1) -> (d0, (d1 * 3) floordiv 8)>
+// CHECK-DAG: #[[HI:.*]] = affine_map<(d0, d1) -> (d0, (d1 * 3 + 2) floordiv 8)>
+// CHECK-DAG: #[[GROUP:.*]] = affine_map<(d0, d1) -> (d0, d1 floordiv 4)>
 // CHECK-LABEL: func @linear_quantized
-// CHECK-SAME: %[[P:[a-z0-9]+]]: tensor<2x3xi8>, %[[S:[a-z0-9]+]]: tensor<2x2xf16>, %[[Z:[a-z0-9]+]]: tensor<2x2xi8>
-// CHECK: %[[FLAT:.*]] = tensor.reshape %{{.*}} : (tensor<1x1x8xf32>, tensor<2xi64>) -> tensor<1x8xf32>
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<1x1x8xf32>, %[[P:[a-z0-9]+]]: tensor<2x3xi8>, %[[S:[a-z0-9]+]]: tensor<2x2xf16>, %[[Z:[a-z0-9]+]]: tensor<2x2xi8>
+// CHECK: %[[FLAT:.*]] = tensor.reshape %[[X]]{{.*}} : (tensor<1x1x8xf32>, tensor<2xi64>) -> tensor<1x8xf32>
 // CHECK: linalg.fill
-// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[LO]], #[[HI]], #[[GROUP]], #[[GROUP]], #{{.*}}]
-// CHECK-SAME: ins(%[[FLAT]], %[[P]], %[[P]], %[[S]], %[[Z]] : tensor<1x8xf32>, tensor<2x3xi8>, tensor<2x3xi8>, tensor<2x2xf16>, tensor<2x2xi8>)
-// CHECK: ^bb0(%[[IN:.*]]: f32, %[[B0:.*]]: i8, %[[B1:.*]]: i8, %[[SC:.*]]: f16, %[[ZP:.*]]: i8, %[[ACC:.*]]: f32):
-// CHECK: %[[K:.*]] = linalg.index 2
+// CHECK: scf.for %[[ROW:.*]] = {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<1x2xf32>)
+// CHECK: %[[PT:.*]] = tensor.extract_slice %[[P]][%[[ROW]], 0] [2, 3] [1, 1]
+// CHECK: %[[ST:.*]] = tensor.extract_slice %[[S]][%[[ROW]], 0] [2, 2] [1, 1]
+// CHECK: %[[ZT:.*]] = tensor.extract_slice %[[Z]][%[[ROW]], 0] [2, 2] [1, 1]
+// CHECK: linalg.generic {indexing_maps = [#[[LO]], #[[HI]], #[[GROUP]], #[[GROUP]], #{{.*}}], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%[[PT]], %[[PT]], %[[ST]], %[[ZT]] : tensor<2x3xi8>, tensor<2x3xi8>, tensor<2x2xf16>, tensor<2x2xi8>) outs(%{{.*}} : tensor<2x8xf32>)
+// CHECK: ^bb0(%[[B0:.*]]: i8, %[[B1:.*]]: i8, %[[SC:.*]]: f16, %[[ZP:.*]]: i8, %{{.*}}: f32):
+// CHECK: %[[K:.*]] = linalg.index 1
 // CHECK: arith.shli
 // CHECK: arith.ori
 // CHECK: arith.shrui
@@ -38,6 +43,8 @@ func.func @linear_float(%x: tensor<3x4xf32>, %w: tensor<2x4xf32>, %b: tensor<2xf
 // CHECK: %[[ZP32:.*]] = arith.extui %[[ZP]] : i8 to i32
 // CHECK: arith.subi %[[CODE]], %[[ZP32]]
 // CHECK: arith.extf %[[SC]] : f16 to f32
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: scf.yield
 // CHECK: tensor.reshape %{{.*}} -> tensor<1x1x2xf32>
 // CHECK-NOT: qc.quantized_weight
 func.func @linear_quantized(%x: tensor<1x1x8xf32>, %p: tensor<2x3xi8>, %s: tensor<2x2xf16>, %z: tensor<2x2xi8>) -> tensor<1x1x2xf32> {
@@ -49,11 +56,13 @@ func.func @linear_quantized(%x: tensor<1x1x8xf32>, %p: tensor<2x3xi8>, %s: tenso
 
 // -----
 
-// Several input rows: tiles of 4 weight rows (of 12) are dequantized once
-// into a 4x8 f32 buffer, then multiplied by all 3 input rows.
-// CHECK-DAG: #[[TLO:.*]] = affine_map<(d0, d1) -> (d0, (d1 * 4) floordiv 8)>
-// CHECK-DAG: #[[TSC:.*]] = affine_map<(d0, d1) -> (d0, d1 floordiv 4)>
-// CHECK-DAG: #[[TID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// Tiles of 4 weight rows (of 12), 4-bit codes in groups of 4: the tile is
+// decoded byte by byte over (row, group, byte, code in byte), so each
+// group's scale is loop-invariant, into a 4x2x2x2 buffer viewed as 4x8 and
+// multiplied by all 3 input rows.
+// CHECK-DAG: #[[BYTE:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-DAG: #[[TSC:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
+// CHECK-DAG: #[[TID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func @linear_quantized_tiled
 // CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<3x8xf32>, %[[P:[a-z0-9]+]]: tensor<12x4xi8>, %[[S:[a-z0-9]+]]: tensor<12x2xf32>
 // CHECK: %[[C12:.*]] = arith.constant 12 : index
@@ -61,8 +70,12 @@ func.func @linear_quantized(%x: tensor<1x1x8xf32>, %p: tensor<2x3xi8>, %s: tenso
 // CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %[[C12]] step %[[C4]] iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<3x12xf32>)
 // CHECK: %[[PT:.*]] = tensor.extract_slice %[[P]][%[[ROW]], 0] [4, 4] [1, 1] : tensor<12x4xi8> to tensor<4x4xi8>
 // CHECK: %[[ST:.*]] = tensor.extract_slice %[[S]][%[[ROW]], 0] [4, 2] [1, 1] : tensor<12x2xf32> to tensor<4x2xf32>
-// CHECK: %[[WT:.*]] = linalg.generic {indexing_maps = [#[[TLO]], #{{.*}}, #[[TSC]], #[[TID]]], iterator_types = ["parallel", "parallel"]}
-// CHECK-SAME: ins(%[[PT]], %[[PT]], %[[ST]] : tensor<4x4xi8>, tensor<4x4xi8>, tensor<4x2xf32>) outs(%{{.*}} : tensor<4x8xf32>)
+// CHECK: %[[PB:.*]] = tensor.expand_shape %[[PT]] {{\[\[}}0], [1, 2]] output_shape [4, 2, 2] : tensor<4x4xi8> into tensor<4x2x2xi8>
+// CHECK: %[[WB:.*]] = linalg.generic {indexing_maps = [#[[BYTE]], #[[TSC]], #[[TID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[PB]], %[[ST]] : tensor<4x2x2xi8>, tensor<4x2xf32>) outs(%{{.*}} : tensor<4x2x2x2xf32>)
+// CHECK: linalg.index 3
+// CHECK: arith.shrui
+// CHECK: %[[WT:.*]] = tensor.collapse_shape %[[WB]] {{\[\[}}0], [1, 2, 3]] : tensor<4x2x2x2xf32> into tensor<4x8xf32>
 // CHECK: %[[AT:.*]] = tensor.extract_slice %[[ACC]][0, %[[ROW]]] [3, 4] [1, 1] : tensor<3x12xf32> to tensor<3x4xf32>
 // CHECK: %[[PR:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]}
 // CHECK-SAME: ins(%[[X]], %[[WT]] : tensor<3x8xf32>, tensor<4x8xf32>) outs(%[[AT]] : tensor<3x4xf32>)
@@ -98,15 +111,17 @@ func.func @conv_quantized(%x: tensor<1x2x4x4xf32>, %p: tensor<4x9xi8>, %s: tenso
 
 // -----
 
-// A group index replaces the scale's indexing map by a lookup, and column
-// scales multiply the dequantized value.
+// A group index replaces the scale's indexing map by a lookup in the tile's
+// rows of scales, and column scales multiply the dequantized value.
 // CHECK-LABEL: func @linear_group_index_column_scales
 // CHECK-SAME: %[[S:[a-z0-9]+]]: tensor<2x2xf32>, %[[C:[a-z0-9]+]]: tensor<4xf32>, %[[G:[a-z0-9]+]]: tensor<4xi32>
+// CHECK: scf.for
+// CHECK: %[[ST:.*]] = tensor.extract_slice %[[S]]
 // CHECK: linalg.generic
-// CHECK-SAME: ins(%{{.*}}, %{{.*}}, %{{.*}}, %[[G]], %[[C]] : tensor<1x4xf32>, tensor<2x2xi8>, tensor<2x2xi8>, tensor<4xi32>, tensor<4xf32>)
-// CHECK: ^bb0(%{{.*}}: f32, %{{.*}}: i8, %{{.*}}: i8, %[[GV:.*]]: i32, %[[CV:.*]]: f32, %{{.*}}: f32):
+// CHECK-SAME: ins(%{{.*}}, %{{.*}}, %[[G]], %[[C]] : tensor<2x2xi8>, tensor<2x2xi8>, tensor<4xi32>, tensor<4xf32>)
+// CHECK: ^bb0(%{{.*}}: i8, %{{.*}}: i8, %[[GV:.*]]: i32, %[[CV:.*]]: f32, %{{.*}}: f32):
 // CHECK: %[[GI:.*]] = arith.index_cast %[[GV]] : i32 to index
-// CHECK: %[[SC:.*]] = tensor.extract %[[S]][%{{.*}}, %[[GI]]] : tensor<2x2xf32>
+// CHECK: %[[SC:.*]] = tensor.extract %[[ST]][%{{.*}}, %[[GI]]] : tensor<2x2xf32>
 // CHECK: %[[W:.*]] = arith.mulf %{{.*}}, %[[SC]] : f32
 // CHECK: arith.mulf %[[W]], %[[CV]] : f32
 func.func @linear_group_index_column_scales(%x: tensor<1x4xf32>, %p: tensor<2x2xi8>, %s: tensor<2x2xf32>,
