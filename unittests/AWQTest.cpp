@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Support/AWQ.h"
+#include "lib/Support/EigenSupport.h"
 #include "lib/Support/WeightQuantizer.h"
 
 #include "gtest/gtest.h"
@@ -24,11 +25,6 @@
 using namespace mlir::qc;
 
 namespace {
-
-using RowMatrixD =
-    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using RowMatrixF =
-    Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 QuantSpec awqSpec(unsigned bits, int64_t groupSize, bool symmetric = false,
                   ScaleType scaleType = ScaleType::F32) {

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Support/GPTQ.h"
+#include "lib/Support/EigenSupport.h"
 #include "lib/Support/WeightQuantizer.h"
 
 #include "gtest/gtest.h"
@@ -29,12 +30,6 @@
 using namespace mlir::qc;
 
 namespace {
-
-using MatrixD = Eigen::MatrixXd;
-using RowMatrixD =
-    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using RowMatrixF =
-    Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 QuantSpec makeSpec(unsigned bits, int64_t groupSize = 0, bool symmetric = false,
                    ScaleType scaleType = ScaleType::F32) {

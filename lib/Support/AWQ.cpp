@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Support/AWQ.h"
+#include "lib/Support/EigenSupport.h"
 
 #include <Eigen/Core>
 
@@ -22,15 +23,8 @@ using namespace mlir::qc;
 
 namespace {
 
-using RowMatrixF =
-    Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using RowMatrixD =
-    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
 bool fail(std::string *error, const std::string &message) {
-  if (error)
-    *error = "AWQ: " + message;
-  return false;
+  return failWith(error, "AWQ", message);
 }
 
 /// Quantization of one alpha: scales, codes and the output error on X.

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Support/GPTQ.h"
+#include "lib/Support/EigenSupport.h"
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
@@ -24,17 +25,8 @@ using namespace mlir::qc;
 
 namespace {
 
-using MatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic>;
-using VectorD = Eigen::Matrix<double, Eigen::Dynamic, 1>;
-using RowMatrixF =
-    Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using RowMatrixD =
-    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
 bool fail(std::string *error, const std::string &message) {
-  if (error)
-    *error = "GPTQ: " + message;
-  return false;
+  return failWith(error, "GPTQ", message);
 }
 
 /// Upper Cholesky factor of (H + damp I)^-1, the way the reference computes

@@ -22,8 +22,9 @@ def QCToLinalgPass : Pass<"qc-lower-to-linalg", "func::FuncOp"> {
 
     That is the form of `qc.conv2d`. A quantized `qc.linear` is instead an
     `scf.for` over tiles of weight rows: each tile (at most 16 rows) is
-    dequantized once into a `tensor<TxKxf32>` (2-, 4- and 8-bit codes byte
-    by byte, so LLVM vectorizes the decoding) and multiplied by every input
+    dequantized once into a `tensor<TxKxf32>` (chunk by chunk where groups
+    hold whole chunks: 1 byte of 2/4/8-bit codes, 3 bytes of eight 3-bit
+    codes; so LLVM vectorizes the decoding) and multiplied by every input
     row in a plain reduction; codes are unpacked once per tile rather than
     once per input row, and the tile is the only float copy.
   }];

@@ -18,6 +18,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <numeric>
+
 namespace mlir::qc {
 #define GEN_PASS_DEF_QCTOLINALGPASS
 #include "passes/Conversion/Passes.h.inc"
@@ -187,22 +189,27 @@ int64_t pickTileRows(int64_t n) {
 }
 
 /// The rows held in `rows` (a slice of `tile` weight rows) as tile x k f32.
-/// For 2-, 4- and 8-bit codes with contiguous groups the loop runs over
-/// (row, group, byte, code in byte), so a group's scale is loop-invariant
-/// and bytes are read contiguously: LLVM vectorizes it. Otherwise each
-/// position k is decoded on its own (WeightAccess::load).
+/// When groups are contiguous and whole "chunks" (the fewest bytes holding
+/// a whole number of codes: 1 byte for 2/4/8 bits, 3 bytes = 8 codes for 3
+/// bits, ...) tile each group, the loop runs over (row, group, chunk, code
+/// in chunk): a group's scale is loop-invariant and bytes are read in
+/// order, which LLVM vectorizes. Otherwise each position k is decoded on
+/// its own (WeightAccess::load).
 Value dequantizeRows(OpBuilder &b, Location l, QWeightType qtype,
                      const QuantizedOperands &rows, int64_t tile, int64_t k) {
   MLIRContext *ctx = b.getContext();
-  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  Type f32 = b.getF32Type();
   LayoutAttr layout = qtype.getLayout();
   int64_t bits = layout.getBits(), group = layout.getGroupLength(k);
+  int64_t codesPerChunk = 8 / std::gcd<int64_t>(bits, 8);
+  int64_t bytesPerChunk = bits * codesPerChunk / 8;
   auto parallel = utils::IteratorType::parallel;
-  bool byteWise = (bits == 2 || bits == 4 || bits == 8) && !rows.groupIndex &&
-                  k % group == 0 && (group * bits) % 8 == 0;
-  if (!byteWise) {
-    WeightAccess access = buildQuantizedAccess(
-        qtype, rows, 2, getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx));
+  bool chunked =
+      !rows.groupIndex && k % group == 0 && group % codesPerChunk == 0;
+  if (!chunked) {
+    WeightAccess access =
+        buildQuantizedAccess(qtype, rows, 2, getAffineDimExpr(0, ctx),
+                             getAffineDimExpr(1, ctx));
     SmallVector<AffineMap> maps = access.maps;
     maps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
     return linalg::GenericOp::create(
@@ -219,8 +226,7 @@ Value dequantizeRows(OpBuilder &b, Location l, QWeightType qtype,
                })
         .getResult(0);
   }
-  int64_t groups = k / group, perByte = 8 / bits,
-          bytesPerGroup = group / perByte;
+  int64_t groups = k / group, chunksPerGroup = group / codesPerChunk;
   auto expand = [&](Value v, ArrayRef<int64_t> shape,
                     ArrayRef<ReassociationIndices> reassociation) {
     auto type = cast<RankedTensorType>(v.getType());
@@ -230,22 +236,35 @@ Value dequantizeRows(OpBuilder &b, Location l, QWeightType qtype,
   };
   AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
              d2 = getAffineDimExpr(2, ctx), d3 = getAffineDimExpr(3, ctx);
-  SmallVector<Value> inputs = {
-      expand(rows.packed, {tile, groups, bytesPerGroup}, {{0}, {1, 2}}),
-      rows.scales};
-  SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {d0, d1, d2}, ctx),
-                                 AffineMap::get(4, 0, {d0, d1}, ctx)};
+  // One input per byte of a chunk: packed viewed as [tile, groups, chunks,
+  // bytes], byte c read at (d0, d1, d2, c).
+  Value chunks = expand(rows.packed,
+                        {tile, groups, chunksPerGroup, bytesPerChunk},
+                        {{0}, {1, 2, 3}});
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  for (int64_t c = 0; c < bytesPerChunk; ++c) {
+    inputs.push_back(chunks);
+    maps.push_back(AffineMap::get(
+        4, 0, {d0, d1, d2, getAffineConstantExpr(c, ctx)}, ctx));
+  }
+  unsigned scaleArg = inputs.size();
+  inputs.push_back(rows.scales);
+  maps.push_back(AffineMap::get(4, 0, {d0, d1}, ctx));
   if (rows.zeroPoints) {
     inputs.push_back(rows.zeroPoints);
     maps.push_back(AffineMap::get(4, 0, {d0, d1}, ctx));
   }
   if (rows.columnScales) {
-    inputs.push_back(expand(rows.columnScales, {groups, bytesPerGroup, perByte},
+    inputs.push_back(expand(rows.columnScales,
+                            {groups, chunksPerGroup, codesPerChunk},
                             {{0, 1, 2}}));
     maps.push_back(AffineMap::get(4, 0, {d1, d2, d3}, ctx));
   }
   maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
-  SmallVector<int64_t> shape = {tile, groups, bytesPerGroup, perByte};
+  SmallVector<int64_t> shape = {tile, groups, chunksPerGroup, codesPerChunk};
+  // Chunks of up to 7 bytes (7-bit codes) need a 64-bit word.
+  Type word = bytesPerChunk > 3 ? b.getI64Type() : b.getI32Type();
   Value tileValues =
       linalg::GenericOp::create(
           b, l, TypeRange{RankedTensorType::get(shape, f32)}, inputs,
@@ -253,23 +272,31 @@ Value dequantizeRows(OpBuilder &b, Location l, QWeightType qtype,
           SmallVector<utils::IteratorType>(4, parallel),
           [&](OpBuilder &bb, Location ll, ValueRange args) {
             auto cst = [&](int64_t v) {
-              return Value(
-                  arith::ConstantOp::create(bb, ll, bb.getI32IntegerAttr(v)));
+              return Value(arith::ConstantOp::create(
+                  bb, ll, bb.getIntegerAttr(word, v)));
             };
+            // The chunk's bytes as one little-endian word.
+            Value bytes = arith::ExtUIOp::create(bb, ll, word, args[0]);
+            for (int64_t c = 1; c < bytesPerChunk; ++c)
+              bytes = arith::OrIOp::create(
+                  bb, ll, bytes,
+                  arith::ShLIOp::create(
+                      bb, ll, arith::ExtUIOp::create(bb, ll, word, args[c]),
+                      cst(8 * c)));
             Value position = arith::IndexCastUIOp::create(
-                bb, ll, i32, linalg::IndexOp::create(bb, ll, 3));
+                bb, ll, word, linalg::IndexOp::create(bb, ll, 3));
             Value code = arith::AndIOp::create(
                 bb, ll,
                 arith::ShRUIOp::create(
-                    bb, ll, arith::ExtUIOp::create(bb, ll, i32, args[0]),
+                    bb, ll, bytes,
                     arith::MulIOp::create(bb, ll, position, cst(bits))),
                 cst((1 << bits) - 1));
-            unsigned next = 2;
+            unsigned next = scaleArg + 1;
             Value zero =
                 rows.zeroPoints
-                    ? Value(arith::ExtUIOp::create(bb, ll, i32, args[next++]))
+                    ? Value(arith::ExtUIOp::create(bb, ll, word, args[next++]))
                     : cst(layout.getImplicitZeroPoint());
-            Value scale = args[1];
+            Value scale = args[scaleArg];
             if (scale.getType() != f32)
               scale = arith::ExtFOp::create(bb, ll, f32, scale);
             Value w = arith::MulFOp::create(

@@ -57,10 +57,10 @@ func.func @linear_quantized(%x: tensor<1x1x8xf32>, %p: tensor<2x3xi8>, %s: tenso
 // -----
 
 // Tiles of 4 weight rows (of 12), 4-bit codes in groups of 4: the tile is
-// decoded byte by byte over (row, group, byte, code in byte), so each
-// group's scale is loop-invariant, into a 4x2x2x2 buffer viewed as 4x8 and
-// multiplied by all 3 input rows.
-// CHECK-DAG: #[[BYTE:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// decoded chunk by chunk (a 4-bit chunk is 1 byte = 2 codes) over (row,
+// group, chunk, code in chunk), so each group's scale is loop-invariant,
+// into a 4x2x2x2 buffer viewed as 4x8 and multiplied by all 3 input rows.
+// CHECK-DAG: #[[BYTE:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>
 // CHECK-DAG: #[[TSC:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
 // CHECK-DAG: #[[TID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func @linear_quantized_tiled
@@ -70,9 +70,9 @@ func.func @linear_quantized(%x: tensor<1x1x8xf32>, %p: tensor<2x3xi8>, %s: tenso
 // CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %[[C12]] step %[[C4]] iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<3x12xf32>)
 // CHECK: %[[PT:.*]] = tensor.extract_slice %[[P]][%[[ROW]], 0] [4, 4] [1, 1] : tensor<12x4xi8> to tensor<4x4xi8>
 // CHECK: %[[ST:.*]] = tensor.extract_slice %[[S]][%[[ROW]], 0] [4, 2] [1, 1] : tensor<12x2xf32> to tensor<4x2xf32>
-// CHECK: %[[PB:.*]] = tensor.expand_shape %[[PT]] {{\[\[}}0], [1, 2]] output_shape [4, 2, 2] : tensor<4x4xi8> into tensor<4x2x2xi8>
+// CHECK: %[[PB:.*]] = tensor.expand_shape %[[PT]] {{\[\[}}0], [1, 2, 3]] output_shape [4, 2, 2, 1] : tensor<4x4xi8> into tensor<4x2x2x1xi8>
 // CHECK: %[[WB:.*]] = linalg.generic {indexing_maps = [#[[BYTE]], #[[TSC]], #[[TID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-// CHECK-SAME: ins(%[[PB]], %[[ST]] : tensor<4x2x2xi8>, tensor<4x2xf32>) outs(%{{.*}} : tensor<4x2x2x2xf32>)
+// CHECK-SAME: ins(%[[PB]], %[[ST]] : tensor<4x2x2x1xi8>, tensor<4x2xf32>) outs(%{{.*}} : tensor<4x2x2x2xf32>)
 // CHECK: linalg.index 3
 // CHECK: arith.shrui
 // CHECK: %[[WT:.*]] = tensor.collapse_shape %[[WB]] {{\[\[}}0], [1, 2, 3]] : tensor<4x2x2x2xf32> into tensor<4x8xf32>
@@ -86,6 +86,28 @@ func.func @linear_quantized_tiled(%x: tensor<3x8xf32>, %p: tensor<12x4xi8>, %s: 
       -> !qc.qweight<12x8, #qc.layout<bits = 4, group_size = 4, symmetric = true, scale_type = f32>>
   %y = qc.linear %x, %w : tensor<3x8xf32>, !qc.qweight<12x8, #qc.layout<bits = 4, group_size = 4, symmetric = true, scale_type = f32>> -> tensor<3x12xf32>
   return %y : tensor<3x12xf32>
+}
+
+// -----
+
+// 3-bit codes in groups of 8: a chunk is 3 bytes holding 8 codes, read as
+// three inputs (bytes 0, 1, 2 of the chunk) and joined into one word.
+// CHECK-DAG: #[[B0:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>
+// CHECK-DAG: #[[B1:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 1)>
+// CHECK-DAG: #[[B2:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 2)>
+// CHECK-LABEL: func @linear_3bit_chunks
+// CHECK: %[[PB:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] output_shape [2, 2, 1, 3] : tensor<2x6xi8> into tensor<2x2x1x3xi8>
+// CHECK: linalg.generic {indexing_maps = [#[[B0]], #[[B1]], #[[B2]], #{{.*}}, #{{.*}}, #{{.*}}]
+// CHECK-SAME: ins(%[[PB]], %[[PB]], %[[PB]], %{{.*}}, %{{.*}} : tensor<2x2x1x3xi8>, tensor<2x2x1x3xi8>, tensor<2x2x1x3xi8>, tensor<2x2xf32>, tensor<2x2xi8>) outs(%{{.*}} : tensor<2x2x1x8xf32>)
+// CHECK: arith.shli %{{.*}}, %c8_i32
+// CHECK: arith.shli %{{.*}}, %c16_i32
+// CHECK: arith.andi %{{.*}}, %c7_i32
+// CHECK: tensor.collapse_shape %{{.*}} : tensor<2x2x1x8xf32> into tensor<2x16xf32>
+func.func @linear_3bit_chunks(%x: tensor<1x16xf32>, %p: tensor<2x6xi8>, %s: tensor<2x2xf32>, %z: tensor<2x2xi8>) -> tensor<1x2xf32> {
+  %w = qc.quantized_weight %p, %s, %z : tensor<2x6xi8>, tensor<2x2xf32>, tensor<2x2xi8>
+      -> !qc.qweight<2x16, #qc.layout<bits = 3, group_size = 8, symmetric = false, scale_type = f32>>
+  %y = qc.linear %x, %w : tensor<1x16xf32>, !qc.qweight<2x16, #qc.layout<bits = 3, group_size = 8, symmetric = false, scale_type = f32>> -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
 }
 
 // -----
