@@ -1,4 +1,4 @@
-//===- ONNXConvTranspose.cpp - ConvTranspose ===//
+//===- ONNXConvTranspose.cpp - Transposed convolution ---------------------===//
 //
 // Op handlers for ConvTranspose.
 //

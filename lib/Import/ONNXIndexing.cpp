@@ -1,4 +1,4 @@
-//===- ONNXIndexing.cpp - GatherElements, ScatterElements, Trilu, CumSum ===//
+//===- ONNXIndexing.cpp - Element-position and scan ops -------------------===//
 //
 // Op handlers for GatherElements, ScatterElements, Trilu and CumSum: ops whose
 // result element depends on its own position (linalg.index) or on earlier

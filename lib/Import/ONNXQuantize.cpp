@@ -1,4 +1,4 @@
-//===- ONNXQuantize.cpp - QuantizeLinear, DequantizeLinear, MatMulInteger ===//
+//===- ONNXQuantize.cpp - Linear quantization ops -------------------------===//
 //
 // Linear (de)quantization with per-tensor, per-axis and blocked scales, and
 // integer matrix products (plain and requantized), as element-wise
