@@ -670,6 +670,47 @@ LogicalResult importSign(NodeContext &nc) {
       });
 }
 
+/// `y` with 0 (and, for signed types, -1) replaced by 1: integer division
+/// by zero, and INT_MIN / -1, trap on x86. ONNX leaves them undefined; the
+/// callers give numpy's results (x / 0 = 0, x % 0 = 0) instead of crashing.
+Value safeDivisor(OpBuilder &b, Location loc, Value y, bool isUnsigned) {
+  Value bad = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y,
+                                    cst(b, loc, y, 0));
+  if (!isUnsigned)
+    bad = arith::OrIOp::create(b, loc, bad,
+                               arith::CmpIOp::create(b, loc,
+                                                     arith::CmpIPredicate::eq,
+                                                     y, cst(b, loc, y, -1)));
+  return arith::SelectOp::create(b, loc, bad, cst(b, loc, y, 1), y);
+}
+
+LogicalResult importDiv(NodeContext &nc) {
+  if (failed(requireSameTypes(nc)))
+    return failure();
+  bool isU = unsignedInput(nc);
+  return elementwise(
+      nc, nullptr, [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        Value x = args[0], y = args[1];
+        if (isFloat(x.getType()))
+          return arith::DivFOp::create(b, loc, x, y);
+        Value zero = cst(b, loc, x, 0);
+        Value q = isU ? Value(arith::DivUIOp::create(
+                            b, loc, x, safeDivisor(b, loc, y, true)))
+                      : Value(arith::DivSIOp::create(
+                            b, loc, x, safeDivisor(b, loc, y, false)));
+        if (!isU) // x / -1 = -x (wrapping, as for INT_MIN)
+          q = arith::SelectOp::create(
+              b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y,
+                                    cst(b, loc, y, -1)),
+              arith::SubIOp::create(b, loc, zero, x), q);
+        return arith::SelectOp::create(
+            b, loc,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, zero),
+            zero, q);
+      });
+}
+
 LogicalResult importMod(NodeContext &nc) {
   if (failed(requireSameTypes(nc)))
     return failure();
@@ -680,9 +721,12 @@ LogicalResult importMod(NodeContext &nc) {
         Value x = args[0], y = args[1];
         if (isFloat(x.getType()))
           return arith::RemFOp::create(b, loc, x, y);
+        // x % 0 = 0 (numpy) and x % -1 = 0: a divisor of 1 gives both.
         if (isU)
-          return arith::RemUIOp::create(b, loc, x, y);
-        Value r = arith::RemSIOp::create(b, loc, x, y);
+          return arith::RemUIOp::create(b, loc, x,
+                                        safeDivisor(b, loc, y, true));
+        Value r =
+            arith::RemSIOp::create(b, loc, x, safeDivisor(b, loc, y, false));
         if (fmod)
           return r;
         // Python-style: the result takes the divisor's sign.
@@ -708,7 +752,7 @@ void mlir::qc::addElementwiseOps(OpTable &table) {
   table["Add"] = importAdd;
   table["Sub"] = arithmetic<arith::SubFOp, arith::SubIOp>;
   table["Mul"] = arithmetic<arith::MulFOp, arith::MulIOp>;
-  table["Div"] = arithmetic<arith::DivFOp, arith::DivSIOp, arith::DivUIOp>;
+  table["Div"] = importDiv;
   table["Mod"] = importMod;
   table["Pow"] = importPow;
   table["Max"] = minMax<true>;
