@@ -9,24 +9,26 @@ def QCToLinalgPass : Pass<"qc-lower-to-linalg", "func::FuncOp"> {
   let summary = "Lowers qc layers to linalg.generic, dequantizing in the loop";
   let description = [{
     `qc.linear` and `qc.conv2d` become `linalg.generic` reductions. A
-    `!qc.qweight` operand is read through its packed codes, scales and zero
-    points inside the reduction body, so no float copy of a quantized weight
-    is materialized:
+    `!qc.qweight` operand is decoded inside the layer's loops, so no float
+    copy of a whole quantized weight is materialized: the layer becomes an
+    `scf.for` over tiles of at most 16 weight rows (conv filters; a tile
+    never straddles a conv group), each tile is decoded once into a
+    `tensor<TxKxf32>` and then reduced against every input row (output
+    position) in a plain float loop:
 
     ```mlir
-    %y = qc.linear %x, %q : tensor<2x4xf32>, !qc.qweight<1x4, ...> -> tensor<2x1xf32>
-    // becomes a linalg.generic over (m, n, k) reading
-    //   packed[n, (k*bits) floordiv 8], packed[n, (k*bits + bits - 1) floordiv 8],
-    //   scales[n, k floordiv group], zero_points[n, k floordiv group]
+    %y = qc.linear %x, %q : tensor<2x8xf32>, !qc.qweight<16x8, ...> -> tensor<2x16xf32>
+    // becomes scf.for %row = 0 to 16 step 16 iter_args(%acc):
+    //   tile = linalg.generic over (t, g, chunk, code) reading the rows'
+    //          packed bytes, scales[t, g], zero_points[t, g] -> tensor<16x8xf32>
+    //   acc[:, row:row+16] += x * tile^T   (linalg.generic over (m, t, k))
     ```
 
-    That is the form of `qc.conv2d`. A quantized `qc.linear` is instead an
-    `scf.for` over tiles of weight rows: each tile (at most 16 rows) is
-    dequantized once into a `tensor<TxKxf32>` (chunk by chunk where groups
-    hold whole chunks: 1 byte of 2/4/8-bit codes, 3 bytes of eight 3-bit
-    codes; so LLVM vectorizes the decoding) and multiplied by every input
-    row in a plain reduction; codes are unpacked once per tile rather than
-    once per input row, and the tile is the only float copy.
+    Decoding runs chunk by chunk where groups hold whole chunks (1 byte of
+    2/4/8-bit codes, 3 bytes of eight 3-bit codes), so a group's scale is
+    loop-invariant and LLVM vectorizes it; otherwise position by position
+    (`packed[t, (k*bits) floordiv 8]` and the next byte, scales through a
+    group index when there is one).
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",

@@ -2,8 +2,8 @@
 //
 // Target-neutral lowering of qc layers to linalg.generic reductions. For a
 // !qc.qweight the code is unpacked, the zero point subtracted and the scale
-// applied inside the layer's loops: in the reduction body (conv), or per tile
-// of at most 16 weight rows that every input row then reuses (linear), so a
+// applied inside the layer's loops, per tile of at most 16 weight rows
+// (filters) that every input row (output position) then reuses, so a
 // dequantized copy of the whole weight never exists.
 //
 //===----------------------------------------------------------------------===//
@@ -207,9 +207,8 @@ Value dequantizeRows(OpBuilder &b, Location l, QWeightType qtype,
   bool chunked =
       !rows.groupIndex && k % group == 0 && group % codesPerChunk == 0;
   if (!chunked) {
-    WeightAccess access =
-        buildQuantizedAccess(qtype, rows, 2, getAffineDimExpr(0, ctx),
-                             getAffineDimExpr(1, ctx));
+    WeightAccess access = buildQuantizedAccess(
+        qtype, rows, 2, getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx));
     SmallVector<AffineMap> maps = access.maps;
     maps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
     return linalg::GenericOp::create(
@@ -238,15 +237,15 @@ Value dequantizeRows(OpBuilder &b, Location l, QWeightType qtype,
              d2 = getAffineDimExpr(2, ctx), d3 = getAffineDimExpr(3, ctx);
   // One input per byte of a chunk: packed viewed as [tile, groups, chunks,
   // bytes], byte c read at (d0, d1, d2, c).
-  Value chunks = expand(rows.packed,
-                        {tile, groups, chunksPerGroup, bytesPerChunk},
-                        {{0}, {1, 2, 3}});
+  Value chunks =
+      expand(rows.packed, {tile, groups, chunksPerGroup, bytesPerChunk},
+             {{0}, {1, 2, 3}});
   SmallVector<Value> inputs;
   SmallVector<AffineMap> maps;
   for (int64_t c = 0; c < bytesPerChunk; ++c) {
     inputs.push_back(chunks);
-    maps.push_back(AffineMap::get(
-        4, 0, {d0, d1, d2, getAffineConstantExpr(c, ctx)}, ctx));
+    maps.push_back(
+        AffineMap::get(4, 0, {d0, d1, d2, getAffineConstantExpr(c, ctx)}, ctx));
   }
   unsigned scaleArg = inputs.size();
   inputs.push_back(rows.scales);
@@ -473,6 +472,109 @@ LogicalResult lowerLinear(LinearOp op, RewriterBase &rewriter) {
   return success();
 }
 
+/// A quantized qc.conv2d (input already padded) tiled along the filters, as
+/// the linear layer is: each tile of filters (never straddling a group) is
+/// decoded once into T x C/group x kh x kw f32 and convolved with its
+/// group's input channels, instead of decoding every code once per output
+/// position in the innermost loop.
+Value buildTiledQuantizedConv(OpBuilder &rewriter, Location loc, Conv2DOp op,
+                              QuantizedWeightOp def, Value input, Value init) {
+  MLIRContext *ctx = rewriter.getContext();
+  Type f32 = rewriter.getF32Type();
+  auto qtype = cast<QWeightType>(def.getType());
+  ArrayRef<int64_t> w = qtype.getShape();
+  ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations();
+  auto resultType = op.getResult().getType();
+  ArrayRef<int64_t> out = resultType.getShape();
+  auto inShape = cast<RankedTensorType>(input.getType()).getShape();
+  int64_t group = op.getGroup(), filtersPerGroup = w[0] / group;
+  int64_t channels = w[1], k = w[1] * w[2] * w[3];
+  int64_t tile = pickTileRows(filtersPerGroup);
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(rewriter, loc, v);
+  };
+  SmallVector<AffineExpr> d;
+  for (unsigned i = 0; i < 7; ++i)
+    d.push_back(getAffineDimExpr(i, ctx));
+  auto loop = scf::ForOp::create(
+      rewriter, loc, index(0), index(w[0]), index(tile), ValueRange{init},
+      [&](OpBuilder &b, Location l, Value row0, ValueRange iterArgs) {
+        auto zero = b.getIndexAttr(0), unit = b.getIndexAttr(1);
+        auto attr = [&](int64_t v) { return OpFoldResult(b.getIndexAttr(v)); };
+        auto rowsOf = [&](Value v) -> Value {
+          if (!v)
+            return v;
+          auto type = cast<RankedTensorType>(v.getType());
+          return tensor::ExtractSliceOp::create(
+              b, l,
+              RankedTensorType::get({tile, type.getDimSize(1)},
+                                    type.getElementType()),
+              v, ArrayRef<OpFoldResult>{row0, zero},
+              ArrayRef<OpFoldResult>{attr(tile), attr(type.getDimSize(1))},
+              ArrayRef<OpFoldResult>{unit, unit});
+        };
+        QuantizedOperands rows(def);
+        rows.packed = rowsOf(rows.packed);
+        rows.scales = rowsOf(rows.scales);
+        rows.zeroPoints = rowsOf(rows.zeroPoints);
+        Value flat = dequantizeRows(b, l, qtype, rows, tile, k);
+        Value filters = tensor::ExpandShapeOp::create(
+            b, l, RankedTensorType::get({tile, channels, w[2], w[3]}, f32),
+            flat, ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
+        // The input channels of this tile's group.
+        Value groupInput = input;
+        if (group > 1) {
+          Value firstChannel = arith::MulIOp::create(
+              b, l,
+              arith::DivUIOp::create(
+                  b, l, row0,
+                  arith::ConstantIndexOp::create(b, l, filtersPerGroup)),
+              arith::ConstantIndexOp::create(b, l, channels));
+          groupInput = tensor::ExtractSliceOp::create(
+              b, l,
+              RankedTensorType::get(
+                  {inShape[0], channels, inShape[2], inShape[3]}, f32),
+              input, ArrayRef<OpFoldResult>{zero, firstChannel, zero, zero},
+              ArrayRef<OpFoldResult>{attr(inShape[0]), attr(channels),
+                                     attr(inShape[2]), attr(inShape[3])},
+              ArrayRef<OpFoldResult>{unit, unit, unit, unit});
+        }
+        SmallVector<OpFoldResult> offsets = {zero, row0, zero, zero},
+                                  sizes = {attr(out[0]), attr(tile),
+                                           attr(out[2]), attr(out[3])},
+                                  steps = {unit, unit, unit, unit};
+        auto accType =
+            RankedTensorType::get({out[0], tile, out[2], out[3]}, f32);
+        Value acc = tensor::ExtractSliceOp::create(b, l, accType, iterArgs[0],
+                                                   offsets, sizes, steps);
+        SmallVector<AffineMap> maps = {
+            AffineMap::get(7, 0,
+                           {d[0], d[4], d[2] * strides[0] + d[5] * dilations[0],
+                            d[3] * strides[1] + d[6] * dilations[1]},
+                           ctx),
+            AffineMap::get(7, 0, {d[1], d[4], d[5], d[6]}, ctx),
+            AffineMap::get(7, 0, {d[0], d[1], d[2], d[3]}, ctx)};
+        SmallVector<utils::IteratorType> iterators(
+            4, utils::IteratorType::parallel);
+        iterators.append(3, utils::IteratorType::reduction);
+        Value product =
+            linalg::GenericOp::create(
+                b, l, TypeRange{accType}, ValueRange{groupInput, filters},
+                ValueRange{acc}, maps, iterators,
+                [&](OpBuilder &bb, Location ll, ValueRange args) {
+                  linalg::YieldOp::create(
+                      bb, ll,
+                      fusedMultiplyAdd(bb, ll, args[0], args[1], args[2]));
+                })
+                .getResult(0);
+        scf::YieldOp::create(
+            b, l,
+            Value(tensor::InsertSliceOp::create(b, l, product, iterArgs[0],
+                                                offsets, sizes, steps)));
+      });
+  return loop.getResult(0);
+}
+
 /// qc.conv2d -> zero-pad, then one reduction over (c, kh, kw).
 LogicalResult lowerConv2D(Conv2DOp op, RewriterBase &rewriter) {
   Location loc = op.getLoc();
@@ -513,6 +615,11 @@ LogicalResult lowerConv2D(Conv2DOp op, RewriterBase &rewriter) {
     d.push_back(getAffineDimExpr(i, ctx));
   int64_t group = op.getGroup();
   int64_t filtersPerGroup = w[0] / group, channelsPerGroup = w[1];
+  if (auto def = op.getWeight().getDefiningOp<QuantizedWeightOp>()) {
+    rewriter.replaceOp(
+        op, buildTiledQuantizedConv(rewriter, loc, op, def, input, init));
+    return success();
+  }
   AffineExpr channel =
       group == 1 ? d[4]
                  : d[1].floorDiv(filtersPerGroup) * channelsPerGroup + d[4];

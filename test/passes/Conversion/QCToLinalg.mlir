@@ -112,17 +112,26 @@ func.func @linear_3bit_chunks(%x: tensor<1x16xf32>, %p: tensor<2x6xi8>, %s: tens
 
 // -----
 
-// Grouped, strided, padded convolution: channel c of filter o reads input
-// channel (o floordiv 2) * 1 + c; symmetric codes subtract 2^(bits-1).
-// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1 floordiv 2 + d4, d2 * 2 + d5, d3 * 2 + d6)>
-// CHECK-DAG: #[[WIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5, d6)>
+// Grouped, strided, padded convolution, tiled along the filters as linear
+// layers are: each tile of 2 filters (one group) is decoded once (8-bit
+// symmetric codes subtract 128) into 2x1x3x3 f32 and convolved with its
+// group's input channel, (row floordiv 2) * 1.
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d2 * 2 + d5, d3 * 2 + d6)>
+// CHECK-DAG: #[[FILTER:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>
 // CHECK-LABEL: func @conv_quantized
 // CHECK: %[[PAD:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
-// CHECK: linalg.generic {indexing_maps = [#[[IN]], #{{.*}}, #{{.*}}, #{{.*}}, #[[WIN]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
-// CHECK-SAME: ins(%[[PAD]], {{.*}} : tensor<1x2x6x6xf32>, tensor<4x9xi8>, tensor<4x9xi8>, tensor<4x1xf32>, tensor<1x3x3xi8>)
+// CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %{{.*}} step %[[C2:.*]] iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<1x4x2x2xf32>)
+// CHECK: tensor.extract_slice %{{.*}}[%[[ROW]], 0] [2, 9] [1, 1] : tensor<4x9xi8> to tensor<2x9xi8>
 // CHECK: %c128_i32 = arith.constant 128 : i32
 // CHECK: arith.subi %{{.*}}, %c128_i32
-// CHECK: -> tensor<1x4x2x2xf32>
+// CHECK: %[[FILTERS:.*]] = tensor.expand_shape %{{.*}} output_shape [2, 1, 3, 3] : tensor<2x9xf32> into tensor<2x1x3x3xf32>
+// CHECK: %[[GROUP:.*]] = arith.divui %[[ROW]], %[[C2]]
+// CHECK: %[[CH:.*]] = arith.muli %[[GROUP]], %{{.*}}
+// CHECK: %[[XIN:.*]] = tensor.extract_slice %[[PAD]][0, %[[CH]], 0, 0] [1, 1, 6, 6] [1, 1, 1, 1] : tensor<1x2x6x6xf32> to tensor<1x1x6x6xf32>
+// CHECK: %[[OUT:.*]] = tensor.extract_slice %[[ACC]][0, %[[ROW]], 0, 0] [1, 2, 2, 2] [1, 1, 1, 1]
+// CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[FILTER]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+// CHECK-SAME: ins(%[[XIN]], %[[FILTERS]] : tensor<1x1x6x6xf32>, tensor<2x1x3x3xf32>) outs(%[[OUT]] : tensor<1x2x2x2xf32>)
+// CHECK: tensor.insert_slice
 func.func @conv_quantized(%x: tensor<1x2x4x4xf32>, %p: tensor<4x9xi8>, %s: tensor<4x1xf32>) -> tensor<1x4x2x2xf32> {
   %w = qc.quantized_weight %p, %s : tensor<4x9xi8>, tensor<4x1xf32>
       -> !qc.qweight<4x1x3x3, #qc.layout<bits = 8, group_size = 0, symmetric = true, scale_type = f32>>
