@@ -107,6 +107,11 @@ FailureOr<SmallVector<double>> constantFloats(NodeContext &nc, unsigned i);
 /// `axis` in [-rank, rank) normalized to [0, rank), or an error.
 FailureOr<int64_t> normalizeAxis(NodeContext &nc, int64_t axis, int64_t rank);
 
+/// `raw` axes normalized to [0, rank), in their order; fails (with an error)
+/// on an axis out of range or repeated.
+FailureOr<SmallVector<int64_t>>
+normalizeAxes(NodeContext &nc, ArrayRef<int64_t> raw, int64_t rank);
+
 /// Axes from input `inputIndex` (newer opsets) or attribute `attrName`
 /// (older ones), normalized and sorted; std::nullopt when neither is given.
 /// Fails (with an error) on non-constant axes or bad values.
@@ -123,12 +128,33 @@ LogicalResult resolveAutoPad(NodeContext &nc, ArrayRef<int64_t> inputSpatial,
                              ArrayRef<int64_t> dilations,
                              std::vector<int64_t> &pads);
 
+/// Fails with an error naming the input unless every input is f32.
+LogicalResult requireF32(NodeContext &nc);
+
+/// The same-width signless type of `t` (arith takes no unsigned integers;
+/// ONNX uint* tensors keep unsigned MLIR element types).
+Type getSignlessType(Type t);
+
+/// Scalar `v` reinterpreted as `to` of the same width (signless <->
+/// unsigned); the casts cancel out when the loops are lowered to LLVM.
+Value reinterpretScalar(OpBuilder &b, Location loc, Value v, Type to);
+
+/// buildElementwise whose `body` sees and returns signless scalars whatever
+/// the signedness of the tensors (the body picks unsigned ops itself).
+Value buildSignlessElementwise(
+    OpBuilder &b, Location loc, ValueRange inputs, RankedTensorType resultType,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+
 /// Element-wise linalg.generic over `inputs` broadcast (numpy rules) to
-/// their common shape, with element type `resultElementType`. Fails with an
-/// error when the shapes do not broadcast.
+/// their common shape, with element type `resultElementType`; `body` sees
+/// signless scalars. Fails with an error when the shapes do not broadcast,
+/// and on unsigned inputs unless `allowUnsigned` (handlers that choose
+/// unsigned ops themselves): a signed result on unsigned data would be
+/// worse than a clear error.
 FailureOr<Value> broadcastElementwise(
     NodeContext &nc, ValueRange inputs, Type resultElementType,
-    function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body,
+    bool allowUnsigned = false);
 
 /// Grouped N-D convolution of `x` (N x C x spatial..., already padded) with
 /// `w` (M x C/group x kernel...) plus the optional `bias` [M], as one

@@ -28,11 +28,8 @@ int64_t floorDiv(int64_t a, int64_t b) {
 }
 
 LogicalResult importConvTranspose(NodeContext &nc) {
-  for (unsigned i = 0; i < nc.numInputs(); ++i)
-    if (nc.hasInput(i) && !nc.inputType(i).getElementType().isF32())
-      return nc.error() << "input " << i << " has element type "
-                        << nc.inputType(i).getElementType()
-                        << "; only f32 is supported for this op";
+  if (failed(requireF32(nc)))
+    return failure();
   RankedTensorType xType = nc.inputType(0), wType = nc.inputType(1);
   int64_t rank = xType.getRank();
   if (rank < 3 || wType.getRank() != rank)

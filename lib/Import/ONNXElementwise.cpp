@@ -32,54 +32,9 @@ Type elementTypeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getElementType();
 }
 
-/// ONNX uint* tensors have unsigned MLIR element types, but arith only takes
-/// signless integers: scalar bodies compute on the same-width signless type
-/// and pick unsigned ops (divui, cmpi ult, ...) from the ONNX type.
-Type signless(Type t) {
-  if (auto i = dyn_cast<IntegerType>(t); i && !i.isSignless())
-    return IntegerType::get(t.getContext(), i.getWidth());
-  return t;
-}
-
-/// Reinterprets scalar `v` as `to` of the same width (signless <-> unsigned).
-/// The cast pairs cancel out when the loops are lowered to LLVM.
-Value reinterpret(OpBuilder &b, Location loc, Value v, Type to) {
-  if (v.getType() == to)
-    return v;
-  return UnrealizedConversionCastOp::create(b, loc, to, v).getResult(0);
-}
-
 /// The integer constant `value` (bits of an unsigned one) of type `type`.
 Value intConstant(OpBuilder &b, Location loc, Type type, const APInt &value) {
   return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, value));
-}
-
-/// Element-wise linalg.generic over `inputs` broadcast to their common
-/// shape, of element type `resultType`; `body` sees and returns signless
-/// scalars whatever the tensors' signedness.
-FailureOr<Value> broadcastAny(NodeContext &nc, ValueRange inputs,
-                              Type resultType, ScalarBodyFn body) {
-  SmallVector<int64_t> shape;
-  for (Value input : inputs) {
-    auto merged = broadcastShapes(
-        shape, cast<RankedTensorType>(input.getType()).getShape());
-    if (failed(merged)) {
-      auto diag = nc.error() << "input shapes";
-      for (Value v : inputs)
-        diag << " " << v.getType();
-      diag << " do not broadcast";
-      return failure();
-    }
-    shape = *merged;
-  }
-  return buildElementwise(
-      nc.b, nc.loc, inputs, RankedTensorType::get(shape, resultType),
-      [&](OpBuilder &b, Location loc, ValueRange args) {
-        SmallVector<Value> plain;
-        for (Value a : args)
-          plain.push_back(reinterpret(b, loc, a, signless(a.getType())));
-        return reinterpret(b, loc, body(b, loc, plain), resultType);
-      });
 }
 
 /// One element-wise op over all of the node's inputs, with result element
@@ -95,7 +50,8 @@ elementwise(NodeContext &nc, Type resultType,
     return nc.error() << "expects at least one input";
   Type first = elementTypeOf(inputs[0]);
   FailureOr<Value> out =
-      broadcastAny(nc, inputs, resultType ? resultType : first, body);
+      broadcastElementwise(nc, inputs, resultType ? resultType : first, body,
+                           /*allowUnsigned=*/true);
   if (failed(out))
     return failure();
   nc.setOutput(0, *out);
@@ -263,7 +219,7 @@ LogicalResult importAdd(NodeContext &nc) {
 /// (wrapping out-of-range values like numpy does), anything -> bool is
 /// "!= 0", integers are sign- or zero-extended by their source type.
 Value castScalar(OpBuilder &b, Location loc, Value v, Type from, Type to) {
-  Type target = signless(to);
+  Type target = getSignlessType(to);
   if (from == to)
     return v;
   if (to.isInteger(1)) {
@@ -458,10 +414,12 @@ LogicalResult importWhere(NodeContext &nc) {
 /// Input 0 converted to element type `to` by `convert` (signless scalars).
 LogicalResult mapInput(NodeContext &nc, Type to,
                        function_ref<Value(OpBuilder &, Location, Value)> fn) {
-  FailureOr<Value> out = broadcastAny(
-      nc, nc.input(0), to, [&](OpBuilder &b, Location loc, ValueRange args) {
+  FailureOr<Value> out = broadcastElementwise(
+      nc, nc.input(0), to,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
         return fn(b, loc, args[0]);
-      });
+      },
+      /*allowUnsigned=*/true);
   if (failed(out))
     return failure();
   nc.setOutput(0, *out);
@@ -510,7 +468,7 @@ LogicalResult importBitCast(NodeContext &nc) {
     return success();
   }
   return mapInput(nc, to, [&](OpBuilder &b, Location loc, Value v) -> Value {
-    Type target = signless(to);
+    Type target = getSignlessType(to);
     if (from.isInteger(1))
       return arith::ExtUIOp::create(b, loc, target, v);
     if (to.isInteger(1))

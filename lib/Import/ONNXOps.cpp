@@ -96,6 +96,20 @@ FailureOr<int64_t> mlir::qc::normalizeAxis(NodeContext &nc, int64_t axis,
   return axis < 0 ? axis + rank : axis;
 }
 
+FailureOr<SmallVector<int64_t>>
+mlir::qc::normalizeAxes(NodeContext &nc, ArrayRef<int64_t> raw, int64_t rank) {
+  SmallVector<int64_t> axes;
+  for (int64_t a : raw) {
+    FailureOr<int64_t> axis = normalizeAxis(nc, a, rank);
+    if (failed(axis))
+      return failure();
+    if (llvm::is_contained(axes, *axis))
+      return nc.error() << "axis " << a << " is repeated";
+    axes.push_back(*axis);
+  }
+  return axes;
+}
+
 FailureOr<std::optional<SmallVector<int64_t>>>
 mlir::qc::getAxes(NodeContext &nc, unsigned inputIndex, StringRef attrName,
                   int64_t rank) {
@@ -111,28 +125,58 @@ mlir::qc::getAxes(NodeContext &nc, unsigned inputIndex, StringRef attrName,
   } else {
     return std::optional<SmallVector<int64_t>>();
   }
-  SmallVector<int64_t> axes;
-  for (int64_t a : raw) {
-    FailureOr<int64_t> axis = normalizeAxis(nc, a, rank);
-    if (failed(axis))
-      return failure();
-    if (llvm::is_contained(axes, *axis))
-      return nc.error() << "axis " << a << " is repeated";
-    axes.push_back(*axis);
-  }
-  llvm::sort(axes);
-  return std::optional<SmallVector<int64_t>>(axes);
+  FailureOr<SmallVector<int64_t>> axes = normalizeAxes(nc, raw, rank);
+  if (failed(axes))
+    return failure();
+  llvm::sort(*axes);
+  return std::optional<SmallVector<int64_t>>(*axes);
+}
+
+LogicalResult mlir::qc::requireF32(NodeContext &nc) {
+  for (unsigned i = 0; i < nc.numInputs(); ++i)
+    if (nc.hasInput(i) && !nc.inputType(i).getElementType().isF32())
+      return nc.error() << "input " << i << " has element type "
+                        << nc.inputType(i).getElementType()
+                        << "; only f32 is supported for this op";
+  return success();
+}
+
+Type mlir::qc::getSignlessType(Type t) {
+  if (auto i = dyn_cast<IntegerType>(t); i && !i.isSignless())
+    return IntegerType::get(t.getContext(), i.getWidth());
+  return t;
+}
+
+Value mlir::qc::reinterpretScalar(OpBuilder &b, Location loc, Value v,
+                                  Type to) {
+  if (v.getType() == to)
+    return v;
+  return UnrealizedConversionCastOp::create(b, loc, to, v).getResult(0);
+}
+
+Value mlir::qc::buildSignlessElementwise(
+    OpBuilder &b, Location loc, ValueRange inputs, RankedTensorType resultType,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  return buildElementwise(
+      b, loc, inputs, resultType,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        SmallVector<Value> plain;
+        for (Value a : args)
+          plain.push_back(
+              reinterpretScalar(nb, l, a, getSignlessType(a.getType())));
+        return reinterpretScalar(nb, l, body(nb, l, plain),
+                                 resultType.getElementType());
+      });
 }
 
 FailureOr<Value> mlir::qc::broadcastElementwise(
     NodeContext &nc, ValueRange inputs, Type resultElementType,
-    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body,
+    bool allowUnsigned) {
   SmallVector<int64_t> shape;
   for (Value input : inputs) {
     auto type = cast<RankedTensorType>(input.getType());
-    // arith has no unsigned element types; a wrong signed result would be
-    // worse than a clear error.
-    if (type.getElementType().isUnsignedInteger())
+    if (!allowUnsigned && type.getElementType().isUnsignedInteger())
       return nc.error() << "element type " << type.getElementType()
                         << " is not supported by this op yet";
     auto merged = broadcastShapes(shape, type.getShape());
@@ -145,9 +189,9 @@ FailureOr<Value> mlir::qc::broadcastElementwise(
     }
     shape = *merged;
   }
-  return buildElementwise(nc.b, nc.loc, inputs,
-                          RankedTensorType::get(shape, resultElementType),
-                          body);
+  return buildSignlessElementwise(
+      nc.b, nc.loc, inputs, RankedTensorType::get(shape, resultElementType),
+      body);
 }
 
 LogicalResult mlir::qc::resolveAutoPad(NodeContext &nc,
@@ -183,15 +227,6 @@ LogicalResult mlir::qc::resolveAutoPad(NodeContext &nc,
 //===----------------------------------------------------------------------===//
 
 namespace {
-
-LogicalResult requireF32(NodeContext &nc) {
-  for (unsigned i = 0; i < nc.numInputs(); ++i)
-    if (nc.hasInput(i) && !nc.inputType(i).getElementType().isF32())
-      return nc.error() << "input " << i << " has element type "
-                        << nc.inputType(i).getElementType()
-                        << "; only f32 is supported for this op";
-  return success();
-}
 
 /// Constant float weight [rows, cols] laid out as [cols, rows] (transpose)
 /// or as is, scaled by `alpha`.
@@ -381,12 +416,8 @@ FailureOr<Value> buildBatchMatMul(NodeContext &nc, Value a, Value b) {
           nc.b, nc.loc, TypeRange{outType}, ValueRange{a, b}, ValueRange{init},
           maps, iterators,
           [](OpBuilder &bb, Location l, ValueRange args) {
-            auto fmf = arith::FastMathFlagsAttr::get(
-                bb.getContext(),
-                arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
-            Value prod = arith::MulFOp::create(bb, l, args[0], args[1], fmf);
             linalg::YieldOp::create(
-                bb, l, Value(arith::AddFOp::create(bb, l, args[2], prod, fmf)));
+                bb, l, buildFusedMultiplyAdd(bb, l, args[0], args[1], args[2]));
           })
           .getResult(0);
   SmallVector<int64_t> finalShape(*batch);
@@ -602,12 +633,8 @@ Value mlir::qc::buildGroupedConv(OpBuilder &b, Location loc, Value x, Value w,
           b, loc, TypeRange{outType}, ValueRange{x, w}, ValueRange{init}, maps,
           iterators,
           [](OpBuilder &bb, Location l, ValueRange args) {
-            auto fmf = arith::FastMathFlagsAttr::get(
-                bb.getContext(),
-                arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
-            Value prod = arith::MulFOp::create(bb, l, args[0], args[1], fmf);
             linalg::YieldOp::create(
-                bb, l, Value(arith::AddFOp::create(bb, l, args[2], prod, fmf)));
+                bb, l, buildFusedMultiplyAdd(bb, l, args[0], args[1], args[2]));
           })
           .getResult(0);
   SmallVector<int64_t> finalShape = {n, m};

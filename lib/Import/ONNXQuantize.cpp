@@ -23,33 +23,13 @@ namespace {
 
 bool isFloat(Type t) { return isa<FloatType>(t); }
 
-/// The same-width signless type arith computes on.
-Type signless(Type t) {
-  if (auto i = dyn_cast<IntegerType>(t); i && !i.isSignless())
-    return IntegerType::get(t.getContext(), i.getWidth());
-  return t;
-}
-
-/// Reinterprets scalar `v` as `to` of the same width (signless <-> unsigned).
-Value reinterpret(OpBuilder &b, Location loc, Value v, Type to) {
-  if (v.getType() == to)
-    return v;
-  return UnrealizedConversionCastOp::create(b, loc, to, v).getResult(0);
-}
-
 /// linalg.generic over same-or-broadcast `inputs` with signless scalars in
 /// `body`, of element type `elementType` and shape `shape`.
 Value mapElements(OpBuilder &b, Location loc, ValueRange inputs,
                   ArrayRef<int64_t> shape, Type elementType,
                   ScalarBodyFn body) {
-  return buildElementwise(
-      b, loc, inputs, RankedTensorType::get(shape, elementType),
-      [&](OpBuilder &nb, Location l, ValueRange args) {
-        SmallVector<Value> plain;
-        for (Value a : args)
-          plain.push_back(reinterpret(nb, l, a, signless(a.getType())));
-        return reinterpret(nb, l, body(nb, l, plain), elementType);
-      });
+  return buildSignlessElementwise(
+      b, loc, inputs, RankedTensorType::get(shape, elementType), body);
 }
 
 /// Integer scalar `v` (signless, ONNX type `from`) as float `to`.
@@ -143,6 +123,28 @@ FailureOr<Value> expandParam(NodeContext &nc, Value v, StringRef what,
       RankedTensorType::get(xType.getShape(), type.getElementType()), indices);
 }
 
+/// Input 0 (x) followed by inputs 1 (`scaleName`) and, when present, 2
+/// (`zeroPointName`), expanded to x's shape by the node's axis and
+/// block_size.
+FailureOr<SmallVector<Value>> withExpandedParams(NodeContext &nc,
+                                                 RankedTensorType xType,
+                                                 StringRef scaleName,
+                                                 StringRef zeroPointName) {
+  int64_t axis = nc.getInt("axis", 1), blockSize = nc.getInt("block_size", 0);
+  SmallVector<Value> inputs = {nc.input(0)};
+  for (unsigned i = 1; i <= 2; ++i) {
+    if (!nc.hasInput(i))
+      continue;
+    FailureOr<Value> v =
+        expandParam(nc, nc.input(i), i == 1 ? scaleName : zeroPointName, xType,
+                    axis, blockSize);
+    if (failed(v))
+      return failure();
+    inputs.push_back(*v);
+  }
+  return inputs;
+}
+
 /// Checks that a zero point has the scale's shape.
 LogicalResult checkZeroPointShape(NodeContext &nc, unsigned scaleInput,
                                   unsigned zpInput) {
@@ -213,18 +215,11 @@ LogicalResult importQuantizeLinear(NodeContext &nc) {
   if (failed(precision))
     return failure();
   divType = *precision;
-  int64_t axis = nc.getInt("axis", 1), blockSize = nc.getInt("block_size", 0);
-  SmallVector<Value> inputs = {nc.input(0)};
-  for (unsigned i = 1; i <= 2; ++i) {
-    if (!nc.hasInput(i))
-      continue;
-    FailureOr<Value> v =
-        expandParam(nc, nc.input(i), i == 1 ? "y_scale" : "y_zero_point", xType,
-                    axis, blockSize);
-    if (failed(v))
-      return failure();
-    inputs.push_back(*v);
-  }
+  FailureOr<SmallVector<Value>> operands =
+      withExpandedParams(nc, xType, "y_scale", "y_zero_point");
+  if (failed(operands))
+    return failure();
+  SmallVector<Value> inputs = std::move(*operands);
   bool hasZeroPoint = nc.hasInput(2);
   unsigned width = qe.getIntOrFloatBitWidth();
   bool isU = qe.isUnsignedInteger();
@@ -251,7 +246,7 @@ LogicalResult importQuantizeLinear(NodeContext &nc) {
         q = arith::MinNumFOp::create(b, loc, q,
                                      scalarConstant(b, loc, accType, qmax));
         Value i32 = arith::FPToSIOp::create(b, loc, b.getI32Type(), q);
-        return arith::TruncIOp::create(b, loc, signless(qe), i32);
+        return arith::TruncIOp::create(b, loc, getSignlessType(qe), i32);
       });
   nc.setOutput(0, out);
   return success();
@@ -278,18 +273,11 @@ LogicalResult importDequantizeLinear(NodeContext &nc) {
   FailureOr<Type> outType = floatTypeAttr(nc, "output_dtype", se);
   if (failed(outType))
     return failure();
-  int64_t axis = nc.getInt("axis", 1), blockSize = nc.getInt("block_size", 0);
-  SmallVector<Value> inputs = {nc.input(0)};
-  for (unsigned i = 1; i <= 2; ++i) {
-    if (!nc.hasInput(i))
-      continue;
-    FailureOr<Value> v =
-        expandParam(nc, nc.input(i), i == 1 ? "x_scale" : "x_zero_point", xType,
-                    axis, blockSize);
-    if (failed(v))
-      return failure();
-    inputs.push_back(*v);
-  }
+  FailureOr<SmallVector<Value>> operands =
+      withExpandedParams(nc, xType, "x_scale", "x_zero_point");
+  if (failed(operands))
+    return failure();
+  SmallVector<Value> inputs = std::move(*operands);
   bool hasZeroPoint = nc.hasInput(2);
   // numpy: x.astype(float32) - zero point, times the scale (promoted).
   Type computeType = se.isF64() ? se : Float32Type::get(ctx);
@@ -500,7 +488,7 @@ LogicalResult importQLinearMatMul(NodeContext &nc) {
         d = arith::MinNumFOp::create(b, loc, d,
                                      scalarConstant(b, loc, f64, qmax));
         Value i32 = arith::FPToSIOp::create(b, loc, b.getI32Type(), d);
-        return arith::TruncIOp::create(b, loc, signless(qe), i32);
+        return arith::TruncIOp::create(b, loc, getSignlessType(qe), i32);
       });
   nc.setOutput(0, out);
   return success();
@@ -573,8 +561,8 @@ LogicalResult importDynamicQuantizeLinear(NodeContext &nc) {
                 b, loc, arith::DivFOp::create(b, loc, args[0], args[1])));
       });
   auto toU8 = [&](OpBuilder &b, Location loc, Value v) -> Value {
-    return reinterpret(b, loc,
-                       arith::FPToUIOp::create(b, loc, b.getI8Type(), v), u8);
+    return reinterpretScalar(
+        b, loc, arith::FPToUIOp::create(b, loc, b.getI8Type(), v), u8);
   };
   Value y = buildElementwise(
       nc.b, nc.loc, {nc.input(0), scale, zeroPoint},

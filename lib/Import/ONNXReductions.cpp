@@ -418,12 +418,12 @@ LogicalResult importBatchNorm(NodeContext &nc) {
           });
     };
     Value mean = reshapeTo(nc.b, nc.loc, meanOver(nc.input(0)), paramShape);
-    Value squares = buildElementwise(
-        nc.b, nc.loc, {nc.input(0), mean}, type,
-        [](OpBuilder &eb, Location l, ValueRange a) -> Value {
-          Value d = arith::SubFOp::create(eb, l, a[0], a[1]);
-          return arith::MulFOp::create(eb, l, d, d);
-        });
+    Value squares =
+        buildElementwise(nc.b, nc.loc, {nc.input(0), mean}, type,
+                         [](OpBuilder &eb, Location l, ValueRange a) -> Value {
+                           Value d = arith::SubFOp::create(eb, l, a[0], a[1]);
+                           return arith::MulFOp::create(eb, l, d, d);
+                         });
     Value var = reshapeTo(nc.b, nc.loc, meanOver(squares), paramShape);
     double momentum = nc.getFloat("momentum", 0.9f);
     auto running = [&](Value old, Value batch) {

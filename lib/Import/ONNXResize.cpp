@@ -304,14 +304,11 @@ LogicalResult importResize(NodeContext &nc) {
   // The axes scales, sizes and roi list, in their order.
   SmallVector<int64_t> axes;
   if (nc.opset >= 18 && nc.attr("axes")) {
-    for (int64_t a : nc.getInts("axes", {})) {
-      FailureOr<int64_t> axis = normalizeAxis(nc, a, rank);
-      if (failed(axis))
-        return failure();
-      if (llvm::is_contained(axes, *axis))
-        return nc.error() << "axis " << a << " is repeated";
-      axes.push_back(*axis);
-    }
+    FailureOr<SmallVector<int64_t>> given =
+        normalizeAxes(nc, nc.getInts("axes", {}), rank);
+    if (failed(given))
+      return failure();
+    axes = std::move(*given);
   } else {
     axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
   }

@@ -101,3 +101,12 @@ Value mlir::qc::buildRemap(OpBuilder &b, Location loc, Value input,
              })
       .getResult(0);
 }
+
+Value mlir::qc::buildFusedMultiplyAdd(OpBuilder &b, Location loc, Value x,
+                                      Value w, Value acc) {
+  auto fmf = arith::FastMathFlagsAttr::get(b.getContext(),
+                                           arith::FastMathFlags::reassoc |
+                                               arith::FastMathFlags::contract);
+  Value product = arith::MulFOp::create(b, loc, x, w, fmf);
+  return arith::AddFOp::create(b, loc, acc, product, fmf);
+}

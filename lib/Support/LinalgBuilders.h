@@ -36,6 +36,12 @@ Value buildRemap(OpBuilder &b, Location loc, Value input,
                  RankedTensorType resultType,
                  ArrayRef<AffineExpr> inputIndices);
 
+/// acc + x * w with reassoc/contract fast-math flags: dot products and
+/// convolutions may be reassociated (as in every ML compiler), which is what
+/// lets LLVM vectorize their reductions.
+Value buildFusedMultiplyAdd(OpBuilder &b, Location loc, Value x, Value w,
+                            Value acc);
+
 /// numpy broadcast of two shapes, or failure.
 FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
                                                 ArrayRef<int64_t> b);

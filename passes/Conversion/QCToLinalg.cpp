@@ -169,17 +169,6 @@ FailureOr<WeightAccess> buildWeightAccess(Operation *layer, Value weight,
   return buildQuantizedAccess(qtype, QuantizedOperands(def), numDims, row, k);
 }
 
-/// f32 multiply-add that may be reassociated (as in every ML compiler):
-/// this is what lets LLVM vectorize the dot products.
-Value fusedMultiplyAdd(OpBuilder &b, Location loc, Value x, Value w,
-                       Value acc) {
-  auto fmf = arith::FastMathFlagsAttr::get(b.getContext(),
-                                           arith::FastMathFlags::reassoc |
-                                               arith::FastMathFlags::contract);
-  Value prod = arith::MulFOp::create(b, loc, x, w, fmf);
-  return arith::AddFOp::create(b, loc, acc, prod, fmf);
-}
-
 /// Weight rows dequantized together by the tiled quantized linear layer.
 int64_t pickTileRows(int64_t n) {
   for (int64_t rows : {16, 8, 4, 2})
@@ -313,73 +302,84 @@ Value dequantizeRows(OpBuilder &b, Location l, QWeightType qtype,
       ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
 }
 
-/// A quantized [m, k] x [n, k]^T tiled along n: each tile of
-/// weight rows is dequantized once into a small f32 buffer (tile x k, the
-/// only float copy that exists) and then multiplied by every input row in a
-/// plain dot-product loop LLVM vectorizes. Unpacking in the innermost loop
-/// instead would redo it for each of the m input rows.
-Value buildTiledQuantizedLinear(OpBuilder &rewriter, Location loc,
-                                QuantizedWeightOp def, QWeightType qtype,
-                                Value input, Value init, int64_t m, int64_t n,
-                                int64_t k) {
-  MLIRContext *ctx = rewriter.getContext();
-  Type f32 = rewriter.getF32Type();
-  int64_t tile = pickTileRows(n);
+using TileProductFn = function_ref<Value(OpBuilder &, Location, Value row0,
+                                         Value weights, Value acc)>;
+
+/// The loop shared by quantized layers: an scf.for over tiles of `tile` of
+/// the weight's rows (filters), carrying `init` (whose dim 1 indexes the
+/// rows). Each tile is decoded once into tile x k f32 (`weights`, the only
+/// float copy) and `product` adds its contribution to `acc`, the slice of
+/// the accumulator at rows [row0, row0 + tile) along dim 1. Decoding in the
+/// innermost loop instead would redo it for each input row.
+Value buildRowTiledLoop(OpBuilder &rewriter, Location loc,
+                        QuantizedWeightOp def, int64_t tile, Value init,
+                        TileProductFn product) {
+  auto qtype = cast<QWeightType>(def.getType());
+  int64_t rows = qtype.getShape()[0], k = qtype.getRowLength();
   auto index = [&](int64_t v) {
     return arith::ConstantIndexOp::create(rewriter, loc, v);
   };
+  auto loop = scf::ForOp::create(
+      rewriter, loc, index(0), index(rows), index(tile), ValueRange{init},
+      [&](OpBuilder &b, Location l, Value row0, ValueRange iterArgs) {
+        // Slices of `t` starting at row0 along `dim`, `tile` long.
+        auto rowSlice = [&](Value t, unsigned dim) {
+          auto type = cast<RankedTensorType>(t.getType());
+          SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)),
+              sizes, strides(type.getRank(), b.getIndexAttr(1));
+          SmallVector<int64_t> shape(type.getShape());
+          shape[dim] = tile;
+          for (int64_t size : shape)
+            sizes.push_back(b.getIndexAttr(size));
+          offsets[dim] = row0;
+          return tensor::ExtractSliceOp::create(
+              b, l, RankedTensorType::get(shape, type.getElementType()), t,
+              offsets, sizes, strides);
+        };
+        QuantizedOperands stored(def);
+        stored.packed = rowSlice(stored.packed, 0).getResult();
+        stored.scales = rowSlice(stored.scales, 0).getResult();
+        if (stored.zeroPoints)
+          stored.zeroPoints = rowSlice(stored.zeroPoints, 0).getResult();
+        Value weights = dequantizeRows(b, l, qtype, stored, tile, k);
+        tensor::ExtractSliceOp acc = rowSlice(iterArgs[0], 1);
+        Value updated = product(b, l, row0, weights, acc);
+        scf::YieldOp::create(
+            b, l,
+            Value(tensor::InsertSliceOp::create(
+                b, l, updated, iterArgs[0], acc.getMixedOffsets(),
+                acc.getMixedSizes(), acc.getMixedStrides())));
+      });
+  return loop.getResult(0);
+}
+
+/// A quantized [m, k] x [n, k]^T: per tile of weight rows, a plain
+/// dot-product loop LLVM vectorizes.
+Value buildTiledQuantizedLinear(OpBuilder &rewriter, Location loc,
+                                QuantizedWeightOp def, Value input, Value init,
+                                int64_t n) {
+  MLIRContext *ctx = rewriter.getContext();
   AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
              d2 = getAffineDimExpr(2, ctx);
   auto parallel = utils::IteratorType::parallel;
-  auto loop = scf::ForOp::create(
-      rewriter, loc, index(0), index(n), index(tile), ValueRange{init},
-      [&](OpBuilder &b, Location l, Value row0, ValueRange iterArgs) {
-        auto unit = b.getIndexAttr(1);
-        auto rowsOf = [&](Value v) -> Value {
-          if (!v)
-            return v;
-          auto type = cast<RankedTensorType>(v.getType());
-          return tensor::ExtractSliceOp::create(
-              b, l,
-              RankedTensorType::get({tile, type.getDimSize(1)},
-                                    type.getElementType()),
-              v, ArrayRef<OpFoldResult>{row0, b.getIndexAttr(0)},
-              ArrayRef<OpFoldResult>{b.getIndexAttr(tile),
-                                     b.getIndexAttr(type.getDimSize(1))},
-              ArrayRef<OpFoldResult>{unit, unit});
-        };
-        QuantizedOperands rows(def);
-        rows.packed = rowsOf(rows.packed);
-        rows.scales = rowsOf(rows.scales);
-        rows.zeroPoints = rowsOf(rows.zeroPoints);
-        Value weights = dequantizeRows(b, l, qtype, rows, tile, k);
-        SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), row0},
-                                  sizes = {b.getIndexAttr(m),
-                                           b.getIndexAttr(tile)},
-                                  strides = {unit, unit};
-        auto accType = RankedTensorType::get({m, tile}, f32);
-        Value acc = tensor::ExtractSliceOp::create(b, l, accType, iterArgs[0],
-                                                   offsets, sizes, strides);
-        Value product =
-            linalg::GenericOp::create(
-                b, l, TypeRange{accType}, ValueRange{input, weights},
-                ValueRange{acc},
-                {AffineMap::get(3, 0, {d0, d2}, ctx),
-                 AffineMap::get(3, 0, {d1, d2}, ctx),
-                 AffineMap::get(3, 0, {d0, d1}, ctx)},
-                {parallel, parallel, utils::IteratorType::reduction},
-                [&](OpBuilder &bb, Location ll, ValueRange args) {
-                  linalg::YieldOp::create(
-                      bb, ll,
-                      fusedMultiplyAdd(bb, ll, args[0], args[1], args[2]));
-                })
-                .getResult(0);
-        scf::YieldOp::create(
-            b, l,
-            Value(tensor::InsertSliceOp::create(b, l, product, iterArgs[0],
-                                                offsets, sizes, strides)));
+  return buildRowTiledLoop(
+      rewriter, loc, def, pickTileRows(n), init,
+      [&](OpBuilder &b, Location l, Value, Value weights, Value acc) {
+        return linalg::GenericOp::create(
+                   b, l, TypeRange{acc.getType()}, ValueRange{input, weights},
+                   ValueRange{acc},
+                   {AffineMap::get(3, 0, {d0, d2}, ctx),
+                    AffineMap::get(3, 0, {d1, d2}, ctx),
+                    AffineMap::get(3, 0, {d0, d1}, ctx)},
+                   {parallel, parallel, utils::IteratorType::reduction},
+                   [&](OpBuilder &bb, Location ll, ValueRange args) {
+                     linalg::YieldOp::create(
+                         bb, ll,
+                         buildFusedMultiplyAdd(bb, ll, args[0], args[1],
+                                               args[2]));
+                   })
+            .getResult(0);
       });
-  return loop.getResult(0);
 }
 
 /// The linear loop nest over (m, n, k) of a float weight (a quantized one
@@ -411,7 +411,7 @@ FailureOr<Value> buildLinearLoops(LinearOp op, OpBuilder &rewriter, Value input,
                                 linalg::IndexOp::create(b, l, 2),
                                 linalg::IndexOp::create(b, l, 1));
                linalg::YieldOp::create(
-                   b, l, fusedMultiplyAdd(b, l, args[0], w, args.back()));
+                   b, l, buildFusedMultiplyAdd(b, l, args[0], w, args.back()));
              })
       .getResult(0);
 }
@@ -445,12 +445,9 @@ LogicalResult lowerLinear(LinearOp op, RewriterBase &rewriter) {
           ? buildBroadcastAlongDim(rewriter, loc, op.getBias(), flatResult, 1)
           : buildFilled(rewriter, loc, flatResult, rewriter.getF32FloatAttr(0));
 
-  auto qtype = dyn_cast<QWeightType>(op.getWeight().getType());
-  auto def = op.getWeight().getDefiningOp<QuantizedWeightOp>();
   Value result;
-  if (qtype && def) {
-    result = buildTiledQuantizedLinear(rewriter, loc, def, qtype, input, init,
-                                       m, n, k);
+  if (auto def = op.getWeight().getDefiningOp<QuantizedWeightOp>()) {
+    result = buildTiledQuantizedLinear(rewriter, loc, def, input, init, n);
   } else {
     FailureOr<Value> loops = buildLinearLoops(op, rewriter, input, init);
     if (failed(loops))
@@ -473,57 +470,38 @@ LogicalResult lowerLinear(LinearOp op, RewriterBase &rewriter) {
 }
 
 /// A quantized qc.conv2d (input already padded) tiled along the filters, as
-/// the linear layer is: each tile of filters (never straddling a group) is
-/// decoded once into T x C/group x kh x kw f32 and convolved with its
-/// group's input channels, instead of decoding every code once per output
-/// position in the innermost loop.
+/// the linear layer is; a tile never straddles a group, so it convolves
+/// with its group's input channels only.
 Value buildTiledQuantizedConv(OpBuilder &rewriter, Location loc, Conv2DOp op,
                               QuantizedWeightOp def, Value input, Value init) {
   MLIRContext *ctx = rewriter.getContext();
   Type f32 = rewriter.getF32Type();
-  auto qtype = cast<QWeightType>(def.getType());
-  ArrayRef<int64_t> w = qtype.getShape();
+  ArrayRef<int64_t> w = def.getType().getShape();
   ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations();
-  auto resultType = op.getResult().getType();
-  ArrayRef<int64_t> out = resultType.getShape();
   auto inShape = cast<RankedTensorType>(input.getType()).getShape();
   int64_t group = op.getGroup(), filtersPerGroup = w[0] / group;
-  int64_t channels = w[1], k = w[1] * w[2] * w[3];
-  int64_t tile = pickTileRows(filtersPerGroup);
-  auto index = [&](int64_t v) {
-    return arith::ConstantIndexOp::create(rewriter, loc, v);
-  };
+  int64_t channels = w[1], tile = pickTileRows(filtersPerGroup);
   SmallVector<AffineExpr> d;
   for (unsigned i = 0; i < 7; ++i)
     d.push_back(getAffineDimExpr(i, ctx));
-  auto loop = scf::ForOp::create(
-      rewriter, loc, index(0), index(w[0]), index(tile), ValueRange{init},
-      [&](OpBuilder &b, Location l, Value row0, ValueRange iterArgs) {
-        auto zero = b.getIndexAttr(0), unit = b.getIndexAttr(1);
-        auto attr = [&](int64_t v) { return OpFoldResult(b.getIndexAttr(v)); };
-        auto rowsOf = [&](Value v) -> Value {
-          if (!v)
-            return v;
-          auto type = cast<RankedTensorType>(v.getType());
-          return tensor::ExtractSliceOp::create(
-              b, l,
-              RankedTensorType::get({tile, type.getDimSize(1)},
-                                    type.getElementType()),
-              v, ArrayRef<OpFoldResult>{row0, zero},
-              ArrayRef<OpFoldResult>{attr(tile), attr(type.getDimSize(1))},
-              ArrayRef<OpFoldResult>{unit, unit});
-        };
-        QuantizedOperands rows(def);
-        rows.packed = rowsOf(rows.packed);
-        rows.scales = rowsOf(rows.scales);
-        rows.zeroPoints = rowsOf(rows.zeroPoints);
-        Value flat = dequantizeRows(b, l, qtype, rows, tile, k);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(7, 0,
+                     {d[0], d[4], d[2] * strides[0] + d[5] * dilations[0],
+                      d[3] * strides[1] + d[6] * dilations[1]},
+                     ctx),
+      AffineMap::get(7, 0, {d[1], d[4], d[5], d[6]}, ctx),
+      AffineMap::get(7, 0, {d[0], d[1], d[2], d[3]}, ctx)};
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  iterators.append(3, utils::IteratorType::reduction);
+  return buildRowTiledLoop(
+      rewriter, loc, def, tile, init,
+      [&](OpBuilder &b, Location l, Value row0, Value weights, Value acc) {
         Value filters = tensor::ExpandShapeOp::create(
             b, l, RankedTensorType::get({tile, channels, w[2], w[3]}, f32),
-            flat, ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
-        // The input channels of this tile's group.
+            weights, ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
         Value groupInput = input;
         if (group > 1) {
+          auto zero = b.getIndexAttr(0), unit = b.getIndexAttr(1);
           Value firstChannel = arith::MulIOp::create(
               b, l,
               arith::DivUIOp::create(
@@ -535,44 +513,23 @@ Value buildTiledQuantizedConv(OpBuilder &rewriter, Location loc, Conv2DOp op,
               RankedTensorType::get(
                   {inShape[0], channels, inShape[2], inShape[3]}, f32),
               input, ArrayRef<OpFoldResult>{zero, firstChannel, zero, zero},
-              ArrayRef<OpFoldResult>{attr(inShape[0]), attr(channels),
-                                     attr(inShape[2]), attr(inShape[3])},
+              ArrayRef<OpFoldResult>{
+                  b.getIndexAttr(inShape[0]), b.getIndexAttr(channels),
+                  b.getIndexAttr(inShape[2]), b.getIndexAttr(inShape[3])},
               ArrayRef<OpFoldResult>{unit, unit, unit, unit});
         }
-        SmallVector<OpFoldResult> offsets = {zero, row0, zero, zero},
-                                  sizes = {attr(out[0]), attr(tile),
-                                           attr(out[2]), attr(out[3])},
-                                  steps = {unit, unit, unit, unit};
-        auto accType =
-            RankedTensorType::get({out[0], tile, out[2], out[3]}, f32);
-        Value acc = tensor::ExtractSliceOp::create(b, l, accType, iterArgs[0],
-                                                   offsets, sizes, steps);
-        SmallVector<AffineMap> maps = {
-            AffineMap::get(7, 0,
-                           {d[0], d[4], d[2] * strides[0] + d[5] * dilations[0],
-                            d[3] * strides[1] + d[6] * dilations[1]},
-                           ctx),
-            AffineMap::get(7, 0, {d[1], d[4], d[5], d[6]}, ctx),
-            AffineMap::get(7, 0, {d[0], d[1], d[2], d[3]}, ctx)};
-        SmallVector<utils::IteratorType> iterators(
-            4, utils::IteratorType::parallel);
-        iterators.append(3, utils::IteratorType::reduction);
-        Value product =
-            linalg::GenericOp::create(
-                b, l, TypeRange{accType}, ValueRange{groupInput, filters},
-                ValueRange{acc}, maps, iterators,
-                [&](OpBuilder &bb, Location ll, ValueRange args) {
-                  linalg::YieldOp::create(
-                      bb, ll,
-                      fusedMultiplyAdd(bb, ll, args[0], args[1], args[2]));
-                })
-                .getResult(0);
-        scf::YieldOp::create(
-            b, l,
-            Value(tensor::InsertSliceOp::create(b, l, product, iterArgs[0],
-                                                offsets, sizes, steps)));
+        return linalg::GenericOp::create(
+                   b, l, TypeRange{acc.getType()},
+                   ValueRange{groupInput, filters}, ValueRange{acc}, maps,
+                   iterators,
+                   [&](OpBuilder &bb, Location ll, ValueRange args) {
+                     linalg::YieldOp::create(
+                         bb, ll,
+                         buildFusedMultiplyAdd(bb, ll, args[0], args[1],
+                                               args[2]));
+                   })
+            .getResult(0);
       });
-  return loop.getResult(0);
 }
 
 /// qc.conv2d -> zero-pad, then one reduction over (c, kh, kw).
@@ -667,7 +624,7 @@ LogicalResult lowerConv2D(Conv2DOp op, RewriterBase &rewriter) {
         Value wv = access->load(b, l, args.slice(1, access->inputs.size()), k,
                                 linalg::IndexOp::create(b, l, 1));
         linalg::YieldOp::create(
-            b, l, fusedMultiplyAdd(b, l, args[0], wv, args.back()));
+            b, l, buildFusedMultiplyAdd(b, l, args[0], wv, args.back()));
       });
   rewriter.replaceOp(op, generic.getResult(0));
   return success();

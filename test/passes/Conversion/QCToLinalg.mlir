@@ -124,11 +124,11 @@ func.func @linear_3bit_chunks(%x: tensor<1x16xf32>, %p: tensor<2x6xi8>, %s: tens
 // CHECK: tensor.extract_slice %{{.*}}[%[[ROW]], 0] [2, 9] [1, 1] : tensor<4x9xi8> to tensor<2x9xi8>
 // CHECK: %c128_i32 = arith.constant 128 : i32
 // CHECK: arith.subi %{{.*}}, %c128_i32
+// CHECK: %[[OUT:.*]] = tensor.extract_slice %[[ACC]][0, %[[ROW]], 0, 0] [1, 2, 2, 2] [1, 1, 1, 1]
 // CHECK: %[[FILTERS:.*]] = tensor.expand_shape %{{.*}} output_shape [2, 1, 3, 3] : tensor<2x9xf32> into tensor<2x1x3x3xf32>
 // CHECK: %[[GROUP:.*]] = arith.divui %[[ROW]], %[[C2]]
 // CHECK: %[[CH:.*]] = arith.muli %[[GROUP]], %{{.*}}
 // CHECK: %[[XIN:.*]] = tensor.extract_slice %[[PAD]][0, %[[CH]], 0, 0] [1, 1, 6, 6] [1, 1, 1, 1] : tensor<1x2x6x6xf32> to tensor<1x1x6x6xf32>
-// CHECK: %[[OUT:.*]] = tensor.extract_slice %[[ACC]][0, %[[ROW]], 0, 0] [1, 2, 2, 2] [1, 1, 1, 1]
 // CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[FILTER]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
 // CHECK-SAME: ins(%[[XIN]], %[[FILTERS]] : tensor<1x1x6x6xf32>, tensor<2x1x3x3xf32>) outs(%[[OUT]] : tensor<1x2x2x2xf32>)
 // CHECK: tensor.insert_slice
