@@ -76,6 +76,8 @@ namespace {
 /// How a layer's instrumented output becomes rows of its input X.
 struct LayerProbe {
   std::string name;
+  /// Every layer reading the probed tensor (q/k/v projections share one).
+  std::vector<std::string> layers;
   int64_t rowLength;
   bool isConv = false;
   // Convolution geometry (group == 1): input [N, C, H, W], kernel KH x KW.
@@ -129,15 +131,23 @@ FailureOr<std::vector<LayerProbe>> instrument(func::FuncOp func,
     std::string name = getLayerName(layer->getLoc());
     if (!llvm::is_contained(names, name))
       return WalkResult::advance();
-    LayerProbe probe;
-    probe.name = name;
+    Value input = layer->getOperand(0);
+    // Layers reading one tensor as rows of the same length share its probe.
     ArrayRef<int64_t> w =
         getWeightShape(layer.getWeightOperand().get().getType());
+    for (auto [p, v] : llvm::zip(probes, extra))
+      if (v == input && !p.isConv && !isa<Conv2DOp>(layer.getOperation()) &&
+          p.rowLength == w.back()) {
+        p.layers.push_back(name);
+        return WalkResult::advance();
+      }
+    LayerProbe probe;
+    probe.name = name;
+    probe.layers = {name};
     int64_t rowLength = 1;
     for (int64_t d : w.drop_front())
       rowLength *= d;
     probe.rowLength = rowLength;
-    Value input = layer->getOperand(0);
     if (auto conv = dyn_cast<Conv2DOp>(layer.getOperation())) {
       if (conv.getGroup() != 1) {
         layer->emitError("calibration of grouped convolutions is not "
@@ -464,7 +474,8 @@ mlir::qc::calibrate(MLIRContext &ctx, const CalibrationOptions &options,
     s.rows = rows;
     s.xtx.assign(xtx.data(), xtx.data() + k * k);
     s.sumAbs.assign(sumAbs.data(), sumAbs.data() + k);
-    stats[(*probes)[p].name] = std::move(s);
+    for (const std::string &layer : (*probes)[p].layers)
+      stats[layer] = s;
   }
   return stats;
 }

@@ -52,4 +52,27 @@ def MemRefCopyToLinalgPass : Pass<"qc-memref-copy-to-linalg", "func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def DistinctResultsPass : Pass<"qc-distinct-results", "func::FuncOp"> {
+  let summary = "Gives every returned tensor a value of its own";
+  let description = [{
+    A model's outputs become caller-provided buffers
+    (`buffer-results-to-out-params`), one per result. When one value is
+    returned twice -- a graph whose outputs are `y` and `Identity(y)`, or a
+    calibration model probing one tensor for several layers (q/k/v
+    projections reading the same normalization) -- one buffer would have to
+    be two, and bufferization's out-param rewrite crashes. Each repeated
+    operand of `func.return` is replaced by a copy:
+
+    ```mlir
+    return %y, %y : tensor<4xf32>, tensor<4xf32>
+    // becomes
+    %e = tensor.empty() : tensor<4xf32>
+    %c = linalg.copy ins(%y : tensor<4xf32>) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+    return %y, %c : tensor<4xf32>, tensor<4xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // QC_PASSES_CONVERSION_PASSES_TD

@@ -36,8 +36,9 @@ using namespace mlir::qc;
 std::string mlir::qc::getCPULoweringPipeline() {
   // Element-wise fusion runs before qc layers are lowered: it would fuse a
   // quantized layer's dequantized weight tile back into the matmul loop.
+  // Results are made distinct last: canonicalization would fold the copies.
   return "func.func(linalg-fuse-elementwise-ops, qc-lower-to-linalg, "
-         "canonicalize),"
+         "canonicalize, qc-distinct-results),"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
          "buffer-results-to-out-params{hoist-static-allocs "

@@ -58,6 +58,44 @@ class Block(nn.Module):
         return x + self.fc2(nn.functional.gelu(self.fc1(self.ln2(x))))
 
 
+class SeparateQKVBlocks(nn.Module):
+    """Two pre-LayerNorm blocks whose attention has separate q/k/v
+    projections reading the same LayerNorm output (the layout of LLaMA,
+    Qwen2, Mistral): calibration once crashed on it."""
+
+    def __init__(self, d=32, heads=4, n=2):
+        super().__init__()
+        self.blocks = nn.ModuleList(SeparateQKVBlock(d, heads) for _ in range(n))
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return x
+
+
+class SeparateQKVBlock(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.q, self.k, self.v = (nn.Linear(d, d) for _ in range(3))
+        self.proj = nn.Linear(d, d)
+        self.fc1, self.fc2 = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+        self.heads = heads
+        self.register_buffer("mask", torch.tril(torch.ones(64, 64)).bool())
+
+    def forward(self, x):
+        b, t, d = x.shape
+        h = self.ln1(x)
+        shape = (b, t, self.heads, d // self.heads)
+        q, k, v = (m(h).reshape(shape).transpose(1, 2)
+                   for m in (self.q, self.k, self.v))
+        att = (q @ k.transpose(-2, -1)) / (d // self.heads) ** 0.5
+        att = att.masked_fill(~self.mask[:t, :t], float("-inf")).softmax(-1)
+        y = (att @ v).transpose(1, 2).reshape(b, t, d)
+        x = x + self.proj(y)
+        return x + self.fc2(nn.functional.gelu(self.fc1(self.ln2(x))))
+
+
 def export(name, model, x, opset):
     model.eval()
     torch.manual_seed(0)
@@ -86,6 +124,12 @@ def main():
     for opset in (13, 15, 17):
         export("cnn", cnn, xc, opset)
         export("block", block, xt, opset)
+    torch.manual_seed(1)
+    qkv = SeparateQKVBlocks()
+    export("qkv-blocks", qkv, torch.randn(1, 12, 32), 17)
+    # Calibration samples for the quantized modes: 8 sequences.
+    np.save(os.path.join(HERE, "qkv-blocks-opset17", "calib.npy"),
+            torch.randn(8, 1, 12, 32).numpy())
 
 
 if __name__ == "__main__":
