@@ -11,6 +11,7 @@
 #include "lib/Calibration/Calibration.h"
 #include "lib/Import/ONNXImporter.h"
 #include "lib/Support/LayerQuantization.h"
+#include "lib/Support/WeightConstants.h"
 #include "passes/Quantization/Passes.h"
 #include "targets/CPU/CPUTarget.h"
 
@@ -26,6 +27,8 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
+
+#include <map>
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -132,24 +135,25 @@ std::vector<std::string> layersToQuantize(ModuleOp module,
   return names;
 }
 
-/// Sequential stages: layers sharing the first component of a hierarchical
-/// node name ("/blocks.0/attn/qkv/MatMul" -> "blocks.0", as PyTorch's
-/// exporter names them) are calibrated together, as the GPTQ/AWQ authors'
-/// block-by-block recipe does; other layers form a stage each.
-std::vector<std::vector<std::string>>
-sequentialStages(const std::vector<std::string> &names) {
+/// Sequential stages (decoder blocks, see qc-sequential-stages) of the
+/// layers `names`, in program order; stages without such layers dropped.
+FailureOr<std::vector<std::vector<std::string>>>
+sequentialStages(ModuleOp module, const std::vector<std::string> &names) {
+  PassManager pm(module.getContext());
+  pm.addNestedPass<func::FuncOp>(createSequentialStagesPass());
+  if (failed(pm.run(module)))
+    return failure();
+  std::map<int64_t, std::vector<std::string>> byStage;
+  module.walk([&](QuantizableLayer layer) {
+    std::string name = getLayerName(layer->getLoc());
+    if (auto stage = layer->getAttrOfType<IntegerAttr>(kLayerStageAttr))
+      if (llvm::is_contained(names, name))
+        byStage[stage.getInt()].push_back(name);
+    layer->removeAttr(kLayerStageAttr);
+  });
   std::vector<std::vector<std::string>> stages;
-  std::string previous;
-  for (const std::string &name : names) {
-    StringRef n(name);
-    std::string key = name;
-    if (n.starts_with("/") && n.drop_front().contains('/'))
-      key = n.drop_front().split('/').first.str();
-    if (stages.empty() || key != previous)
-      stages.emplace_back();
-    stages.back().push_back(name);
-    previous = key;
-  }
+  for (auto &entry : byStage)
+    stages.push_back(std::move(entry.second));
   return stages;
 }
 
@@ -234,12 +238,15 @@ LogicalResult runQuantization(ModuleOp module, const DriverOptions &options) {
   case QuantMethod::GPTQ:
   case QuantMethod::AWQ: {
     std::vector<std::string> names = layersToQuantize(module, options);
-    std::vector<std::vector<std::string>> stages =
-        options.sequential ? sequentialStages(names)
-                           : std::vector<std::vector<std::string>>{names};
-    for (auto [i, stage] : llvm::enumerate(stages)) {
+    FailureOr<std::vector<std::vector<std::string>>> stages =
+        options.sequential
+            ? sequentialStages(module, names)
+            : std::vector<std::vector<std::string>>{names};
+    if (failed(stages))
+      return failure();
+    for (auto [i, stage] : llvm::enumerate(*stages)) {
       if (options.progress && llvm::sys::Process::StandardErrIsDisplayed())
-        llvm::errs() << "quantc: stage " << i + 1 << "/" << stages.size()
+        llvm::errs() << "quantc: stage " << i + 1 << "/" << stages->size()
                      << " (" << stage.size() << " layers)\n";
       auto stats = calibrate(ctx, calib, calibration,
                              options.sequential ? module : nullptr, stage);

@@ -10,11 +10,15 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Import/ImporterImpl.h"
+#include "lib/Support/WeightConstants.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
+
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -199,4 +203,146 @@ Value mlir::qc::foldToConstant(OpBuilder &b, Value v) {
   if (def->use_empty())
     def->erase();
   return constant;
+}
+
+//===----------------------------------------------------------------------===//
+// Weight views
+//===----------------------------------------------------------------------===//
+
+/// Raw little-endian element bytes of a constant (splats expanded).
+static std::optional<std::vector<char>> constantBytes(Value v) {
+  auto constant = v.getDefiningOp<arith::ConstantOp>();
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!constant || !type || !type.hasStaticShape() ||
+      !type.getElementType().isIntOrFloat() ||
+      type.getElementType().getIntOrFloatBitWidth() % 8 != 0)
+    return std::nullopt;
+  size_t width = type.getElementType().getIntOrFloatBitWidth() / 8;
+  size_t count = type.getNumElements();
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != width * count)
+      return std::nullopt;
+    ArrayRef<char> data = blob->getData();
+    return std::vector<char>(data.begin(), data.end());
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+  if (!dense)
+    return std::nullopt;
+  ArrayRef<char> raw = dense.getRawData();
+  std::vector<char> bytes(width * count);
+  for (size_t i = 0; i < count; ++i)
+    std::memcpy(bytes.data() + i * width,
+                raw.data() + (dense.isSplat() ? 0 : i * width), width);
+  return bytes;
+}
+
+/// Converts one float element between IEEE/bfloat formats.
+static void convertFloat(const char *in, FloatType from, char *out,
+                         FloatType to) {
+  unsigned inBits = from.getWidth(), outBits = to.getWidth();
+  uint64_t bits = 0;
+  std::memcpy(&bits, in, inBits / 8);
+  APFloat value(from.getFloatSemantics(), APInt(inBits, bits));
+  bool lost;
+  value.convert(to.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+  uint64_t result = value.bitcastToAPInt().getZExtValue();
+  std::memcpy(out, &result, outBits / 8);
+}
+
+/// Evaluates a single-input, all-parallel linalg.generic that only moves
+/// (and possibly converts between float types) its input's elements.
+static std::optional<std::vector<char>>
+evaluateDataMovement(linalg::GenericOp op, ArrayRef<char> input) {
+  if (op.getNumDpsInputs() != 1 || op.getNumResults() != 1 ||
+      op.getNumReductionLoops() != 0)
+    return std::nullopt;
+  Block &body = op.getRegion().front();
+  Value yielded = body.getTerminator()->getOperand(0);
+  Value arg = body.getArgument(0);
+  auto inType = cast<RankedTensorType>(op.getDpsInputs()[0].getType());
+  auto outType = dyn_cast<RankedTensorType>(op.getResult(0).getType());
+  if (!outType || !outType.hasStaticShape())
+    return std::nullopt;
+  Type inElt = inType.getElementType(), outElt = outType.getElementType();
+  bool convert = false;
+  if (yielded != arg) {
+    Operation *cast = yielded.getDefiningOp();
+    if (!cast || !isa<arith::ExtFOp, arith::TruncFOp>(cast) ||
+        cast->getOperand(0) != arg || !isa<FloatType>(inElt) ||
+        !isa<FloatType>(outElt))
+      return std::nullopt;
+    convert = true;
+  } else if (inElt != outElt) {
+    return std::nullopt;
+  }
+  // The body is the yield and at most the one conversion.
+  if (body.getOperations().size() > (convert ? 2u : 1u))
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (!maps[1].isIdentity())
+    return std::nullopt;
+  ArrayRef<int64_t> inShape = inType.getShape(), outShape = outType.getShape();
+  // Input offset = constant part + sum of output index * stride per dim.
+  SmallVector<int64_t> inStrides(inShape.size(), 1);
+  for (int64_t d = int64_t(inShape.size()) - 2; d >= 0; --d)
+    inStrides[d] = inStrides[d + 1] * inShape[d + 1];
+  SmallVector<int64_t> dimStride(outShape.size(), 0);
+  int64_t base = 0;
+  for (auto [i, expr] : llvm::enumerate(maps[0].getResults())) {
+    if (auto dim = dyn_cast<AffineDimExpr>(expr))
+      dimStride[dim.getPosition()] += inStrides[i];
+    else if (auto c = dyn_cast<AffineConstantExpr>(expr))
+      base += c.getValue() * inStrides[i];
+    else
+      return std::nullopt;
+  }
+  size_t inWidth = inElt.getIntOrFloatBitWidth() / 8;
+  size_t outWidth = outElt.getIntOrFloatBitWidth() / 8;
+  int64_t count = outType.getNumElements();
+  std::vector<char> out(count * outWidth);
+  SmallVector<int64_t> index(outShape.size(), 0);
+  int64_t offset = base;
+  for (int64_t n = 0; n < count; ++n) {
+    const char *src = input.data() + offset * inWidth;
+    if (convert)
+      convertFloat(src, cast<FloatType>(inElt), out.data() + n * outWidth,
+                   cast<FloatType>(outElt));
+    else
+      std::memcpy(out.data() + n * outWidth, src, inWidth);
+    // Odometer over the output index, tracking the input offset.
+    for (int64_t d = int64_t(outShape.size()) - 1; d >= 0; --d) {
+      offset += dimStride[d];
+      if (++index[d] < outShape[d])
+        break;
+      offset -= dimStride[d] * outShape[d];
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+Value mlir::qc::foldWeightView(OpBuilder &b, Value v) {
+  if (matchPattern(v, m_Constant()))
+    return v;
+  Operation *def = v.getDefiningOp();
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!def || !type || !type.hasStaticShape() || def->getNumOperands() == 0)
+    return v;
+  std::optional<std::vector<char>> bytes;
+  if (isa<tensor::ReshapeOp, tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
+          def)) {
+    bytes = constantBytes(foldWeightView(b, def->getOperand(0)));
+  } else if (auto generic = dyn_cast<linalg::GenericOp>(def)) {
+    if (generic.getNumDpsInputs() == 1)
+      if (auto input = constantBytes(foldWeightView(b, generic.getDpsInputs()[0])))
+        bytes = evaluateDataMovement(generic, *input);
+  }
+  if (!bytes)
+    return v;
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointAfter(def);
+  std::string name = getLayerName(def->getLoc());
+  return createConstant(b, def->getLoc(), type, *bytes,
+                        name.empty() ? "weight" : name);
 }

@@ -168,6 +168,13 @@ Value buildGroupedConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
 /// constants (shape arithmetic), else `v` itself.
 Value foldToConstant(OpBuilder &b, Value v);
 
+/// `v` as a constant when it is an initializer seen through data movement
+/// and float conversions of any size (Transpose, Reshape, Squeeze, Flatten,
+/// Cast f16 -> f32, ...), else `v` itself: a layer's weight reached that way
+/// (the tied LM head's MatMul(x, Transpose(embedding))) stays quantizable.
+/// The original constant is left for its other users.
+Value foldWeightView(OpBuilder &b, Value v);
+
 /// MLIR element type of an ONNX TensorProto data type, or null.
 Type getElementType(MLIRContext *ctx, int32_t onnxType);
 

@@ -228,6 +228,14 @@ LogicalResult mlir::qc::resolveAutoPad(NodeContext &nc,
 
 namespace {
 
+/// Makes input `i` a constant when it is an initializer seen through
+/// Transpose/Reshape/Squeeze/Cast (see foldWeightView), so the layer reading
+/// it is quantizable like any other.
+void foldWeightInput(NodeContext &nc, unsigned i) {
+  if (nc.hasInput(i))
+    nc.values[nc.node.input(i)] = foldWeightView(nc.b, nc.input(i));
+}
+
 /// Constant float weight [rows, cols] laid out as [cols, rows] (transpose)
 /// or as is, scaled by `alpha`.
 FailureOr<Value> weightConstant(NodeContext &nc, unsigned input, bool transpose,
@@ -306,6 +314,7 @@ LogicalResult importGemmGeneral(NodeContext &nc, bool transA, bool transB,
 LogicalResult importGemm(NodeContext &nc) {
   if (failed(requireF32(nc)))
     return failure();
+  foldWeightInput(nc, 1);
   if (nc.inputType(0).getRank() != 2 || nc.inputType(1).getRank() != 2)
     return nc.error() << "A and B must be 2-D, got " << nc.inputType(0)
                       << " and " << nc.inputType(1);
@@ -431,6 +440,7 @@ FailureOr<Value> buildBatchMatMul(NodeContext &nc, Value a, Value b) {
 LogicalResult importMatMul(NodeContext &nc) {
   if (failed(requireF32(nc)))
     return failure();
+  foldWeightInput(nc, 1);
   if (nc.inputType(1).getRank() == 2 && nc.inputType(0).getRank() >= 1 &&
       matchPattern(nc.input(1), m_Constant())) {
     if (nc.inputType(0).getShape().back() != nc.inputType(1).getDimSize(0))
@@ -503,6 +513,7 @@ LogicalResult importConv1D(NodeContext &nc, ArrayRef<int64_t> strides,
 LogicalResult importConv(NodeContext &nc) {
   if (failed(requireF32(nc)))
     return failure();
+  foldWeightInput(nc, 1);
   RankedTensorType xType = nc.inputType(0), wType = nc.inputType(1);
   int64_t rank = xType.getRank();
   if (rank < 3 || wType.getRank() != rank)

@@ -25,6 +25,9 @@ namespace mlir::qc {
 /// (32 = keep float) and optionally a group size.
 constexpr llvm::StringLiteral kLayerBitsAttr = "qc.bits";
 constexpr llvm::StringLiteral kLayerGroupSizeAttr = "qc.group_size";
+/// The sequential calibration stage (decoder block) of a layer, written by
+/// qc-sequential-stages.
+constexpr llvm::StringLiteral kLayerStageAttr = "qc.stage";
 /// Calibration statistics attached to layers (see lib/Calibration):
 /// H = 2 X^T X / n as tensor<KxKxf32>, mean |x| per input channel as
 /// tensor<Kxf32>, and a bounded sample of input rows as tensor<TxKxf32>.

@@ -172,6 +172,32 @@ def MixedPrecisionPass : Pass<"qc-mixed-precision", "func::FuncOp"> {
   let dependentDialects = ["::mlir::qc::QCDialect"];
 }
 
+def SequentialStagesPass : Pass<"qc-sequential-stages", "func::FuncOp"> {
+  let summary = "Numbers the calibration stage (decoder block) of every layer";
+  let description = [{
+    Sequential GPTQ/AWQ calibrates one decoder block at a time on the
+    outputs of the already-quantized blocks before it. This pass recognises
+    the blocks from the data flow (lib/Support/SequentialStages.h), whatever
+    the node names look like: a layer belongs to the residual branch closed
+    by the first Add that sums one of its descendants with one of its
+    ancestors (`x + f(x)`); an attention branch (its layers feed a product
+    of two activations) opens a block and the branches continuing its
+    residual stream (the MLP) join it. Other layers (an LM head, a CNN's
+    convolutions) are a stage each. Each layer gets `qc.stage = N : i64`,
+    N counting from 0 in program order; the driver calibrates stage by stage.
+
+    ```mlir
+    %q = qc.linear %h, %wq ...   // qc.stage = 0
+    %k = qc.linear %h, %wk ...   // qc.stage = 0 (same branch as q)
+    ...                          // Q Kᵀ, softmax, · V, o_proj: stage 0
+    %x1 = linalg.generic ins(%x0, %o ...) { addf }   // closes the attention
+    %g = qc.linear %h2, %wg ...  // qc.stage = 0: the MLP continues %x1
+    %x2 = linalg.generic ins(%x1, %d ...) { addf }
+    %l = qc.linear %n, %wl ...   // qc.stage = 1: the LM head, no branch
+    ```
+  }];
+}
+
 def WeightReportPass : Pass<"qc-weight-report", "ModuleOp"> {
   let summary = "Writes a JSON report of every layer's weight format";
   let description = [{
