@@ -7,6 +7,8 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include <cstring>
+
 using namespace mlir;
 
 FailureOr<std::vector<float>> mlir::qc::readF32Elements(Attribute attr) {
@@ -30,6 +32,59 @@ FailureOr<std::vector<float>> mlir::qc::readF32Constant(Value value) {
   if (!constant)
     return failure();
   return readF32Elements(constant.getValue());
+}
+
+FailureOr<std::vector<float>> mlir::qc::readFloatConstant(Value value) {
+  auto constant = value.getDefiningOp<arith::ConstantOp>();
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!constant || !type || !isa<FloatType>(type.getElementType()))
+    return failure();
+  auto floatType = cast<FloatType>(type.getElementType());
+  if (floatType.isF32())
+    return readF32Elements(constant.getValue());
+  std::vector<float> out;
+  auto widen = [&](const APFloat &f) {
+    APFloat v = f;
+    bool lost;
+    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+    out.push_back(v.convertToFloat());
+  };
+  if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue())) {
+    for (const APFloat &f : dense.getValues<APFloat>())
+      widen(f);
+    return out;
+  }
+  auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue());
+  AsmResourceBlob *blob = resource ? resource.getRawHandle().getBlob() : nullptr;
+  unsigned width = floatType.getWidth();
+  if (!blob || blob->getData().size() * 8 !=
+                   size_t(type.getNumElements()) * width)
+    return failure();
+  ArrayRef<char> data = blob->getData();
+  for (int64_t i = 0; i < type.getNumElements(); ++i) {
+    uint64_t bits = 0;
+    std::memcpy(&bits, data.data() + i * (width / 8), width / 8);
+    widen(APFloat(floatType.getFloatSemantics(), APInt(width, bits)));
+  }
+  return out;
+}
+
+Value mlir::qc::createFloatConstant(OpBuilder &b, Location loc,
+                                    RankedTensorType type,
+                                    ArrayRef<float> values,
+                                    StringRef blobName) {
+  auto floatType = cast<FloatType>(type.getElementType());
+  unsigned width = floatType.getWidth();
+  std::vector<char> bytes(values.size() * (width / 8));
+  for (auto [i, v] : llvm::enumerate(values)) {
+    APFloat f(v);
+    bool lost;
+    f.convert(floatType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+              &lost);
+    uint64_t bits = f.bitcastToAPInt().getZExtValue();
+    std::memcpy(bytes.data() + i * (width / 8), &bits, width / 8);
+  }
+  return createConstant(b, loc, type, bytes, blobName);
 }
 
 Value mlir::qc::createConstant(OpBuilder &b, Location loc,

@@ -28,6 +28,14 @@ FailureOr<std::vector<float>> readF32Elements(Attribute attr);
 /// The f32 elements of `value` if it is an arith.constant, else failure.
 FailureOr<std::vector<float>> readF32Constant(Value value);
 
+/// The elements of a float constant (f16, bf16, f32 or f64) widened to f32.
+FailureOr<std::vector<float>> readFloatConstant(Value value);
+
+/// An arith.constant of float `type` holding `values` rounded to its
+/// element type (nearest, ties to even).
+Value createFloatConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                          ArrayRef<float> values, StringRef blobName);
+
 /// Creates an arith.constant of `type` from raw little-endian element bytes.
 Value createConstant(OpBuilder &b, Location loc, RankedTensorType type,
                      ArrayRef<char> bytes, StringRef blobName);

@@ -1,9 +1,11 @@
 //===- AWQ.cpp - AWQ weight quantization pass -----------------------------===//
 //
 // Reads each layer's activation statistics, runs the published scale and
-// clip searches (lib/Support/AWQ.cpp, Eigen) and writes the quantized weight
-// with 1/s as its column scales: exact, and independent of whether the
-// previous op could have absorbed the scales.
+// clip searches (lib/Support/AWQ.cpp, Eigen) and folds 1/s where the AWQ
+// recipe does: into the normalization before q/k/v and gate/up (its weight,
+// and bias if any) and into up_proj's rows before down_proj. Where nothing
+// can absorb it exactly (GELU -> fc2, v -> o under grouped-query attention)
+// the quantized weight keeps 1/s as explicit column scales.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,49 +49,126 @@ OpOperand *perChannelConstant(linalg::GenericOp generic, Value arg, int64_t k) {
   return operand;
 }
 
+/// Whether only `layers` read `input`.
+bool onlyReadBy(Value input, ArrayRef<Operation *> layers) {
+  return llvm::all_of(input.getUsers(), [&](Operation *user) {
+    return llvm::is_contained(layers, user);
+  });
+}
+
+/// Multiplies each element of `constant` along its last dimension by `m`.
+Value scaledConstant(OpBuilder &b, Value constant, ArrayRef<float> m,
+                     int64_t stride = 1) {
+  std::vector<float> values = *readFloatConstant(constant);
+  int64_t k = m.size();
+  for (size_t i = 0; i < values.size(); ++i)
+    values[i] *= m[(i / stride) % k];
+  return createFloatConstant(b, constant.getLoc(),
+                             cast<RankedTensorType>(constant.getType()), values,
+                             "awq.folded");
+}
+
 /// Folds per-input-channel multipliers into the op producing the layers'
-/// input when it ends in `y = t * scale[k] + bias[k]` (a LayerNorm's affine
-/// part, as imported) with constant scale and bias, and nothing else reads
-/// its result: then y' = y * m exactly, and the layers need no column scales.
-bool foldIntoProducer(Value input, ArrayRef<Operation *> layers,
-                      ArrayRef<float> multipliers) {
+/// input when it ends in `y = t * scale[k] (+ bias[k])` -- a LayerNorm's or
+/// RMSNorm's affine part, as imported -- with constant scale and bias, and
+/// nothing else reads its result: then y' = y * m exactly, and the layers
+/// need no column scales.
+bool foldIntoNormalization(Value input, ArrayRef<Operation *> layers,
+                           ArrayRef<float> multipliers) {
   auto generic = input.getDefiningOp<linalg::GenericOp>();
   if (!generic || generic->getNumResults() != 1 ||
-      generic.getNumReductionLoops() != 0)
+      generic.getNumReductionLoops() != 0 || !onlyReadBy(input, layers))
     return false;
-  for (Operation *user : input.getUsers())
-    if (!llvm::is_contained(layers, user))
-      return false;
   auto yield = cast<linalg::YieldOp>(generic.getBody()->getTerminator());
-  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add || !add->hasOneUse())
-    return false;
   int64_t k = multipliers.size();
-  for (unsigned i = 0; i < 2; ++i) {
-    auto mul = add->getOperand(1 - i).getDefiningOp<arith::MulFOp>();
-    OpOperand *bias = perChannelConstant(generic, add->getOperand(i), k);
-    if (!mul || !mul->hasOneUse() || !bias)
+  Value product = yield.getOperand(0);
+  OpOperand *bias = nullptr;
+  if (auto add = product.getDefiningOp<arith::AddFOp>()) {
+    if (!add->hasOneUse())
+      return false;
+    for (unsigned i = 0; i < 2 && !bias; ++i)
+      if ((bias = perChannelConstant(generic, add->getOperand(i), k)))
+        product = add->getOperand(1 - i);
+    if (!bias)
+      return false;
+  }
+  auto mul = product.getDefiningOp<arith::MulFOp>();
+  if (!mul || !mul->hasOneUse() || mul->getBlock() != generic.getBody())
+    return false;
+  for (unsigned j = 0; j < 2; ++j) {
+    OpOperand *scale = perChannelConstant(generic, mul->getOperand(j), k);
+    if (!scale)
       continue;
-    for (unsigned j = 0; j < 2; ++j) {
-      OpOperand *scale = perChannelConstant(generic, mul->getOperand(j), k);
-      if (!scale)
-        continue;
-      OpBuilder b(generic);
-      for (OpOperand *operand : {scale, bias}) {
-        std::vector<float> values = *readF32Constant(operand->get());
-        for (int64_t c = 0; c < k; ++c)
-          values[c] *= multipliers[c];
-        operand->set(createConstant(
-            b, operand->get().getLoc(),
-            cast<RankedTensorType>(operand->get().getType()),
-            ArrayRef<char>(reinterpret_cast<const char *>(values.data()),
-                           values.size() * sizeof(float)),
-            "awq.folded"));
-      }
-      return true;
-    }
+    OpBuilder b(generic);
+    scale->set(scaledConstant(b, scale->get(), multipliers));
+    if (bias)
+      bias->set(scaledConstant(b, bias->get(), multipliers));
+    return true;
   }
   return false;
+}
+
+/// Folds the multipliers into a linear layer computing one factor of an
+/// element-wise product `input = a * u` (SwiGLU's silu(gate) * up): u's
+/// rows -- its float weight, or its quantized rows' scales -- and bias are
+/// multiplied, so (a * u) * m = a * (u * m) exactly. This is the AWQ
+/// recipe's up_proj -> down_proj scale.
+bool foldIntoProductFactor(Value input, ArrayRef<Operation *> layers,
+                           ArrayRef<float> multipliers) {
+  auto generic = input.getDefiningOp<linalg::GenericOp>();
+  if (!generic || generic.getNumDpsInputs() != 2 ||
+      generic->getNumResults() != 1 || generic.getNumReductionLoops() != 0 ||
+      !onlyReadBy(input, layers) ||
+      !llvm::all_of(generic.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return false;
+  Block *body = generic.getBody();
+  auto mul = body->getTerminator()->getOperand(0).getDefiningOp<arith::MulFOp>();
+  if (!mul || mul->getBlock() != body ||
+      !llvm::all_of(mul->getOperands(), [&](Value v) {
+        auto arg = dyn_cast<BlockArgument>(v);
+        return arg && arg.getOwner() == body &&
+               arg.getArgNumber() < unsigned(generic.getNumDpsInputs());
+      }) ||
+      mul.getLhs() == mul.getRhs())
+    return false;
+  int64_t k = multipliers.size();
+  for (Value factor : generic.getDpsInputs()) {
+    auto linear = factor.getDefiningOp<LinearOp>();
+    if (!linear || !factor.hasOneUse() ||
+        getWeightShape(linear.getWeight().getType())[0] != k)
+      continue;
+    OpBuilder b(linear);
+    Value weight = linear.getWeight();
+    if (auto q = weight.getDefiningOp<QuantizedWeightOp>()) {
+      // Scales are [rows, groups]: a row's multiplier scales all its groups.
+      int64_t groups = q.getScales().getType().getDimSize(1);
+      Value old = q.getScales();
+      b.setInsertionPoint(q);
+      q.getScalesMutable().assign(scaledConstant(b, old, multipliers, groups));
+      if (old.use_empty())
+        old.getDefiningOp()->erase();
+    } else if (succeeded(readF32Constant(weight)) && weight.hasOneUse()) {
+      int64_t rowLength =
+          cast<RankedTensorType>(weight.getType()).getNumElements() / k;
+      linear.getWeightMutable().assign(
+          scaledConstant(b, weight, multipliers, rowLength));
+    } else {
+      continue;
+    }
+    if (Value bias = linear.getBias())
+      linear.getBiasMutable().assign(scaledConstant(b, bias, multipliers));
+    return true;
+  }
+  return false;
+}
+
+/// Folds 1/s into whatever produces the layers' input, where it can be
+/// done exactly; else the layers keep explicit column scales.
+bool foldIntoProducer(Value input, ArrayRef<Operation *> layers,
+                      ArrayRef<float> multipliers) {
+  return foldIntoNormalization(input, layers, multipliers) ||
+         foldIntoProductFactor(input, layers, multipliers);
 }
 
 struct AWQPass final : mlir::qc::impl::AWQPassBase<AWQPass> {
