@@ -83,10 +83,23 @@ void addResizeOps(OpTable &table);
 void addIndexingOps(OpTable &table);
 void addConvTransposeOps(OpTable &table);
 void addQuantizeOps(OpTable &table);
+void addTransformerOps(OpTable &table);
 
 //===----------------------------------------------------------------------===//
 // Helpers shared by the handlers
 //===----------------------------------------------------------------------===//
+
+using CombineFn =
+    function_ref<Value(OpBuilder &, Location, Value in, Value acc)>;
+
+/// Reduces `input` over `axes` (sorted) starting from `init`, keeping the
+/// reduced dims as size 1 when `keepDims`.
+Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
+             TypedAttr init, bool keepDims, CombineFn combine);
+
+/// numpy matmul of two activations (batch dims broadcast) as a linalg
+/// contraction.
+FailureOr<Value> buildBatchMatMul(NodeContext &nc, Value a, Value b);
 
 /// Reshapes `v` to the static `shape` (same element count).
 Value reshapeTo(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape);

@@ -269,8 +269,6 @@ Value buildLinear(NodeContext &nc, Value x, Value weight, Value bias) {
   return LinearOp::create(nc.b, nc.loc, type, x, weight, bias);
 }
 
-FailureOr<Value> buildBatchMatMul(NodeContext &nc, Value a, Value b);
-
 /// 2-D transpose of `v`.
 Value transpose2D(NodeContext &nc, Value v) {
   MLIRContext *ctx = nc.b.getContext();
@@ -371,9 +369,11 @@ LogicalResult importGemm(NodeContext &nc) {
   return success();
 }
 
+} // namespace
+
 /// numpy matmul of two activations: batch dims broadcast, 1-D operands
 /// promoted and their unit dims dropped again.
-FailureOr<Value> buildBatchMatMul(NodeContext &nc, Value a, Value b) {
+FailureOr<Value> mlir::qc::buildBatchMatMul(NodeContext &nc, Value a, Value b) {
   MLIRContext *ctx = nc.b.getContext();
   auto aType = cast<RankedTensorType>(a.getType());
   auto bType = cast<RankedTensorType>(b.getType());
@@ -436,6 +436,8 @@ FailureOr<Value> buildBatchMatMul(NodeContext &nc, Value a, Value b) {
     finalShape.push_back(n);
   return reshapeTo(nc.b, nc.loc, result, finalShape);
 }
+
+namespace {
 
 LogicalResult importMatMul(NodeContext &nc) {
   if (failed(requireF32(nc)))
@@ -725,6 +727,7 @@ static const OpTable &getOpTable() {
     addIndexingOps(t);
     addConvTransposeOps(t);
     addQuantizeOps(t);
+    addTransformerOps(t);
     return t;
   }();
   return table;

@@ -20,15 +20,9 @@
 using namespace mlir;
 using namespace mlir::qc;
 
-namespace {
-
-using CombineFn =
-    function_ref<Value(OpBuilder &, Location, Value in, Value acc)>;
-
-/// Reduces `input` over `axes` (sorted) starting from `init`, keeping the
-/// reduced dims as size 1 when `keepDims`.
-Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
-             TypedAttr init, bool keepDims, CombineFn combine) {
+Value mlir::qc::reduce(OpBuilder &b, Location loc, Value input,
+                       ArrayRef<int64_t> axes, TypedAttr init, bool keepDims,
+                       CombineFn combine) {
   MLIRContext *ctx = b.getContext();
   auto type = cast<RankedTensorType>(input.getType());
   int64_t rank = type.getRank();
@@ -63,6 +57,8 @@ Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
     kept[a] = 1;
   return reshapeTo(b, loc, result, kept);
 }
+
+namespace {
 
 bool isFloat(Type t) { return isa<FloatType>(t); }
 
