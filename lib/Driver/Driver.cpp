@@ -172,6 +172,31 @@ CalibrationOptions calibrationOptions(const DriverOptions &options) {
   return c;
 }
 
+/// Tells the user which layers stay in float and why (also in --report).
+void summarizeFloatLayers(ModuleOp module) {
+  std::vector<std::pair<std::string, std::string>> floats;
+  module.walk([&](Operation *op) {
+    auto reason = op->getAttrOfType<StringAttr>(kFloatReasonAttr);
+    auto layer = dyn_cast<QuantizableLayer>(op);
+    if (!reason || (layer && isa<QWeightType>(
+                                 layer.getWeightOperand().get().getType())))
+      return;
+    floats.emplace_back(getLayerName(op->getLoc()), reason.str());
+  });
+  if (floats.empty())
+    return;
+  llvm::errs() << "quantc: note: " << floats.size() << " layer"
+               << (floats.size() == 1 ? "" : "s") << " stay"
+               << (floats.size() == 1 ? "s" : "") << " in float:\n";
+  constexpr size_t kShown = 16;
+  for (size_t i = 0; i < floats.size() && i < kShown; ++i)
+    llvm::errs() << "quantc: note:   '" << floats[i].first << "': "
+                 << floats[i].second << "\n";
+  if (floats.size() > kShown)
+    llvm::errs() << "quantc: note:   ... and " << floats.size() - kShown
+                 << " more (see --report)\n";
+}
+
 LogicalResult runQuantization(ModuleOp module, const DriverOptions &options) {
   MLIRContext &ctx = *module.getContext();
   bool mixed = options.avgBits > 0 || options.maxWeightBytes > 0;
@@ -276,6 +301,9 @@ LogicalResult runQuantization(ModuleOp module, const DriverOptions &options) {
     break;
   }
   }
+
+  if (options.quant != QuantMethod::None && options.progress)
+    summarizeFloatLayers(module);
 
   if (!options.reportPath.empty()) {
     PassManager pm(&ctx);

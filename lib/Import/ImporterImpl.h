@@ -101,6 +101,12 @@ Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
 /// contraction.
 FailureOr<Value> buildBatchMatMul(NodeContext &nc, Value a, Value b);
 
+/// Tags the op computing `result` as a float layer with `reason` when
+/// `weight` is known at compile time (depends on no graph input) but the
+/// node did not become a quantizable qc layer (see qc-weight-report).
+void noteFloatLayer(NodeContext &nc, Value result, Value weight,
+                    llvm::StringRef reason);
+
 /// Reshapes `v` to the static `shape` (same element count).
 Value reshapeTo(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape);
 

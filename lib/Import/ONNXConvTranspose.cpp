@@ -171,9 +171,12 @@ LogicalResult importConvTranspose(NodeContext &nc) {
   Value w = buildRemap(b, loc, nc.input(1),
                        RankedTensorType::get(convWShape, f32), wIndices);
 
-  nc.setOutput(0, buildGroupedConv(
-                      b, loc, spread, w, nc.hasInput(2) ? nc.input(2) : Value(),
-                      SmallVector<int64_t>(ns, 1), dilations, group));
+  Value y = buildGroupedConv(b, loc, spread, w,
+                             nc.hasInput(2) ? nc.input(2) : Value(),
+                             SmallVector<int64_t>(ns, 1), dilations, group);
+  noteFloatLayer(nc, y, nc.input(1),
+                 "ConvTranspose layers are not quantizable yet");
+  nc.setOutput(0, y);
   return success();
 }
 

@@ -17,6 +17,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Analysis/SliceAnalysis.h"
+#include "lib/Support/LayerQuantization.h"
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -236,6 +238,35 @@ void foldWeightInput(NodeContext &nc, unsigned i) {
     nc.values[nc.node.input(i)] = foldWeightView(nc.b, nc.input(i));
 }
 
+/// Tags the op computing `result` when `weight` is known at compile time
+/// (it depends on no graph input) though the node is not a quantizable
+/// layer, so the report lists it as a float layer with `reason`.
+} // namespace
+
+void mlir::qc::noteFloatLayer(NodeContext &nc, Value result, Value weight,
+                              StringRef reason) {
+  Operation *def = weight.getDefiningOp();
+  Operation *op = result.getDefiningOp();
+  if (!def || !op)
+    return;
+  llvm::SetVector<Operation *> slice;
+  BackwardSliceOptions options;
+  options.omitUsesFromAbove = false;
+  (void)getBackwardSlice(def, &slice, options);
+  slice.insert(def);
+  for (Operation *o : slice)
+    for (Value v : o->getOperands())
+      if (auto arg = dyn_cast<BlockArgument>(v))
+        if (isa<func::FuncOp>(arg.getOwner()->getParentOp()))
+          return; // Depends on a graph input: an activation.
+  op->setAttr(kFloatReasonAttr, nc.b.getStringAttr(reason));
+  op->setAttr("qc.weight_shape", nc.b.getDenseI64ArrayAttr(
+                                     cast<RankedTensorType>(weight.getType())
+                                         .getShape()));
+}
+
+namespace {
+
 /// Constant float weight [rows, cols] laid out as [cols, rows] (transpose)
 /// or as is, scaled by `alpha`.
 FailureOr<Value> weightConstant(NodeContext &nc, unsigned input, bool transpose,
@@ -287,6 +318,10 @@ LogicalResult importGemmGeneral(NodeContext &nc, bool transA, bool transB,
   FailureOr<Value> y = buildBatchMatMul(nc, a, b);
   if (failed(y))
     return failure();
+  noteFloatLayer(nc, *y, nc.input(1),
+                 transA ? "Gemm with transA=1 is not a quantizable layer"
+                        : "weight is computed from initializers by ops "
+                          "quantc does not fold");
   SmallVector<Value> inputs = {*y};
   if (nc.hasInput(2))
     inputs.push_back(nc.input(2));
@@ -457,6 +492,13 @@ LogicalResult importMatMul(NodeContext &nc) {
   FailureOr<Value> result = buildBatchMatMul(nc, nc.input(0), nc.input(1));
   if (failed(result))
     return failure();
+  noteFloatLayer(nc, *result, nc.input(1),
+                 matchPattern(nc.input(1), m_Constant())
+                     ? "constant weight of rank " +
+                           std::to_string(nc.inputType(1).getRank()) +
+                           ": only 2-D MatMul weights are quantizable"
+                     : "weight is computed from initializers by ops quantc "
+                       "does not fold");
   nc.setOutput(0, *result);
   return success();
 }

@@ -60,20 +60,30 @@ mlir::qc::collectLayers(func::FuncOp func, StringRef passName,
     if (!weightType)
       return WalkResult::advance(); // Already quantized.
     std::string name = getLayerName(layer->getLoc());
-    if (!options.exclude.empty() && excludeRe.match(name))
+    Builder attrs(layer->getContext());
+    if (!options.exclude.empty() && excludeRe.match(name)) {
+      layer->setAttr(kFloatReasonAttr,
+                     attrs.getStringAttr("excluded by --exclude"));
       return WalkResult::advance();
+    }
     QuantSpec spec = options.spec;
     if (auto bits = layer->getAttrOfType<IntegerAttr>(kLayerBitsAttr)) {
-      if (bits.getInt() >= 16)
-        return WalkResult::advance(); // Planned to stay float.
+      if (bits.getInt() >= 16) {
+        layer->setAttr(kFloatReasonAttr,
+                       attrs.getStringAttr("kept in float by the precision "
+                                           "plan"));
+        return WalkResult::advance();
+      }
       spec.bits = bits.getInt();
     }
     if (auto group = layer->getAttrOfType<IntegerAttr>(kLayerGroupSizeAttr))
       spec.groupSize = group.getInt();
     FailureOr<std::vector<float>> weights = readF32Constant(weight);
     if (failed(weights)) {
-      layer->emitError() << passName << ": weight is not a constant f32 tensor";
-      return WalkResult::interrupt();
+      layer->setAttr(kFloatReasonAttr,
+                     attrs.getStringAttr("weight is not a compile-time "
+                                         "constant"));
+      return WalkResult::advance();
     }
     LayerToQuantize l{layer, name, weightType, std::move(*weights), spec};
     // A group as long as the row is per-channel quantization.

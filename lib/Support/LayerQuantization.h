@@ -28,6 +28,9 @@ constexpr llvm::StringLiteral kLayerGroupSizeAttr = "qc.group_size";
 /// The sequential calibration stage (decoder block) of a layer, written by
 /// qc-sequential-stages.
 constexpr llvm::StringLiteral kLayerStageAttr = "qc.stage";
+/// Why a layer (or a MatMul/Gemm/Conv with a compile-time weight that is
+/// not a qc layer) stays in float; read by qc-weight-report.
+constexpr llvm::StringLiteral kFloatReasonAttr = "qc.float_reason";
 /// Calibration statistics attached to layers (see lib/Calibration):
 /// H = 2 X^T X / n as tensor<KxKxf32>, mean |x| per input channel as
 /// tensor<Kxf32>, and a bounded sample of input rows as tensor<TxKxf32>.

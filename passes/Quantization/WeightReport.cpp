@@ -7,6 +7,7 @@
 
 #include "passes/Quantization/Passes.h"
 
+#include "lib/Support/LayerQuantization.h"
 #include "lib/Support/WeightConstants.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -62,11 +63,39 @@ struct WeightReportPass final
       } else {
         entry["bits"] = 32;
         entry["rel_error"] = 0.0;
+        auto reason = layer->getAttrOfType<StringAttr>(kFloatReasonAttr);
+        entry["float_reason"] =
+            reason ? reason.getValue().str() : std::string("not quantized");
       }
       entry["bytes"] = bytes;
       entry["float_bytes"] = numel * 4;
       entry["bits_per_weight"] = double(bytes) * 8.0 / double(numel);
       totalBytes += bytes;
+      totalFloatBytes += numel * 4;
+      totalWeights += numel;
+      layers.push_back(std::move(entry));
+    });
+    // MatMul/Gemm/Conv nodes whose weight is known at compile time but that
+    // are not qc layers (the importer says why): float weights too.
+    getOperation().walk([&](Operation *op) {
+      auto reason = op->getAttrOfType<StringAttr>(kFloatReasonAttr);
+      auto shapeAttr = op->getAttrOfType<DenseI64ArrayAttr>("qc.weight_shape");
+      if (!reason || !shapeAttr || isa<QuantizableLayer>(op))
+        return;
+      ArrayRef<int64_t> shape = shapeAttr.asArrayRef();
+      int64_t numel = 1;
+      for (int64_t d : shape)
+        numel *= d;
+      llvm::json::Object entry{{"name", getLayerName(op->getLoc())},
+                               {"op", op->getName().getStringRef()},
+                               {"shape", llvm::json::Array(shape)},
+                               {"bits", 32},
+                               {"rel_error", 0.0},
+                               {"float_reason", reason.getValue().str()},
+                               {"bytes", numel * 4},
+                               {"float_bytes", numel * 4},
+                               {"bits_per_weight", 32.0}};
+      totalBytes += numel * 4;
       totalFloatBytes += numel * 4;
       totalWeights += numel;
       layers.push_back(std::move(entry));
