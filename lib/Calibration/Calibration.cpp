@@ -20,6 +20,7 @@ extern "C" {
 }
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/Support/FileSystem.h"
@@ -31,6 +32,7 @@ extern "C" {
 #include <Eigen/Dense>
 
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <dlfcn.h>
 #include <mutex>
@@ -53,6 +55,23 @@ std::string mlir::qc::loadCalibrationSet(ArrayRef<std::string> specs,
       qc_npy_free(&array);
       return "--calib " + name.str() + ": '" + path.str() +
              "' must have a leading sample dimension";
+    }
+    // Non-finite samples would poison every statistic (and GPTQ's Cholesky).
+    size_t count = array.nbytes / std::max<size_t>(1, qc_dtype_size(array.dtype));
+    for (size_t i = 0; i < count; ++i) {
+      double v = 0;
+      if (array.dtype == QC_DTYPE_F32)
+        v = static_cast<const float *>(array.data)[i];
+      else if (array.dtype == QC_DTYPE_F64)
+        v = static_cast<const double *>(array.data)[i];
+      if (std::isfinite(v))
+        continue;
+      int64_t perSample = count / array.shape[0];
+      qc_npy_free(&array);
+      return "--calib " + name.str() + ": '" + path.str() +
+             "' holds a non-finite value (" + (std::isnan(v) ? "NaN" : "inf") +
+             ") in sample " + std::to_string(i / perSample) + " (element " +
+             std::to_string(i % perSample) + ")";
     }
     CalibrationArray a;
     a.name = name.str();
@@ -228,6 +247,48 @@ Eigen::MatrixXf rowsOf(const LayerProbe &probe, const float *data,
   return x;
 }
 
+/// Token ids (any graph input indexing a Gather directly) must lie in the
+/// table: the compiled Gather would clamp them, giving statistics of a
+/// different input without a word.
+LogicalResult checkIndexInputs(func::FuncOp func,
+                               const std::vector<CalibrationArray> &set,
+                               Location loc) {
+  WalkResult result = func.walk([&](linalg::GenericOp gather) {
+    auto bound = gather->getAttrOfType<IntegerAttr>(kIndexBoundAttr);
+    auto arg = bound ? dyn_cast<BlockArgument>(gather.getDpsInputs()[0])
+                     : BlockArgument();
+    if (!arg)
+      return WalkResult::advance();
+    auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                  kTensorNameAttr);
+    auto it = llvm::find_if(set, [&](const CalibrationArray &a) {
+      return name && a.name == name.getValue();
+    });
+    if (it == set.end() ||
+        (it->dtype != QC_DTYPE_I64 && it->dtype != QC_DTYPE_I32))
+      return WalkResult::advance();
+    int64_t size = bound.getInt();
+    size_t width = qc_dtype_size(it->dtype), count = it->data.size() / width;
+    for (size_t i = 0; i < count; ++i) {
+      int64_t v = it->dtype == QC_DTYPE_I64
+                      ? reinterpret_cast<const int64_t *>(it->data.data())[i]
+                      : reinterpret_cast<const int32_t *>(it->data.data())[i];
+      if (v >= -size && v < size)
+        continue;
+      int64_t perSample = count / it->numSamples;
+      emitError(loc) << "--calib " << it->name << ": value " << v
+                     << " in sample " << i / perSample << " (element "
+                     << i % perSample << ") is outside the " << size
+                     << " rows that node '" << getLayerName(gather.getLoc())
+                     << "' gathers from (valid: " << -size << " to "
+                     << size - 1 << ")";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
 } // namespace
 
 FailureOr<llvm::StringMap<LayerStatistics>>
@@ -303,6 +364,8 @@ mlir::qc::calibrate(MLIRContext &ctx, const CalibrationOptions &options,
   if (!module)
     return failure();
   auto func = module->lookupSymbol<func::FuncOp>(kEntryFunction);
+  if (failed(checkIndexInputs(func, set, loc)))
+    return failure();
   if (quantizedSource)
     transplantQuantizedWeights(quantizedSource, func);
   unsigned numOutputs = func.getNumResults();
@@ -378,7 +441,7 @@ mlir::qc::calibrate(MLIRContext &ctx, const CalibrationOptions &options,
   std::vector<LayerStatistics> results(numProbes);
   std::vector<int64_t> rowsPerBatch(numProbes, -1), stride(numProbes, 1);
   std::mutex sampleMutex;
-  std::atomic<int64_t> done{0}, failures{0};
+  std::atomic<int64_t> done{0};
   bool showProgress =
       options.progress && llvm::sys::Process::StandardErrIsDisplayed();
 
@@ -451,8 +514,6 @@ mlir::qc::calibrate(MLIRContext &ctx, const CalibrationOptions &options,
     llvm::errs() << "\rquantc: calibrated " << numSamples << " samples in "
                  << numBatches << " batches\n";
   phase("run");
-  if (failures)
-    return emitError(loc) << "calibration run failed";
 
   llvm::StringMap<LayerStatistics> stats;
   for (size_t p = 0; p < numProbes; ++p) {

@@ -10,6 +10,7 @@
 
 #include "lib/Import/ImporterImpl.h"
 
+#include "lib/Support/LayerQuantization.h"
 #include "lib/Support/LinalgBuilders.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -469,9 +470,7 @@ LogicalResult importGather(NodeContext &nc) {
                                              utils::IteratorType::parallel);
   Value source = nc.input(0);
   int64_t a = *axis;
-  nc.setOutput(
-      0,
-      linalg::GenericOp::create(
+  auto gather = linalg::GenericOp::create(
           nc.b, nc.loc, TypeRange{outType}, ValueRange{nc.input(1)},
           ValueRange{init}, maps, iterators,
           [&](OpBuilder &b, Location l, ValueRange args) {
@@ -498,8 +497,12 @@ LogicalResult importGather(NodeContext &nc) {
               indices.push_back(linalg::IndexOp::create(b, l, d));
             linalg::YieldOp::create(
                 b, l, Value(tensor::ExtractOp::create(b, l, source, indices)));
-          })
-          .getResult(0));
+          });
+  // Indices straight from a graph input (token ids into an embedding):
+  // calibration checks its data against the table before running.
+  if (isa<BlockArgument>(nc.input(1)))
+    gather->setAttr(kIndexBoundAttr, nc.b.getI64IntegerAttr(dim));
+  nc.setOutput(0, gather.getResult(0));
   return success();
 }
 

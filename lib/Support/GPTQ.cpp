@@ -114,6 +114,7 @@ bool mlir::qc::runGPTQ(const float *weights, int64_t rows, int64_t cols,
     if (h(i, i) == 0.0) {
       h(i, i) = 1.0;
       w.col(i).setZero();
+      ++result.deadColumns;
     }
   }
 

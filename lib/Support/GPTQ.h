@@ -61,6 +61,8 @@ struct GPTQResult {
   std::vector<int32_t> groupIndex;
   /// tr((W - Q) H (W - Q)^T) with the input W and the undamped input H.
   double layerError = 0.0;
+  /// Columns no calibration input reached (diag(H) = 0), zeroed.
+  int64_t deadColumns = 0;
 };
 
 /// GPTQ-quantizes `weights`, row-major [rows, cols] (rows = output channels),

@@ -31,6 +31,12 @@ constexpr llvm::StringLiteral kLayerStageAttr = "qc.stage";
 /// Why a layer (or a MatMul/Gemm/Conv with a compile-time weight that is
 /// not a qc layer) stays in float; read by qc-weight-report.
 constexpr llvm::StringLiteral kFloatReasonAttr = "qc.float_reason";
+/// On a Gather whose indices are a graph input: the size of the indexed
+/// axis (valid indices are [-size, size)); calibration checks its data.
+constexpr llvm::StringLiteral kIndexBoundAttr = "qc.index_bound";
+/// On a qc.quantized_weight: input columns that no calibration sample
+/// reached (their weights were zeroed, as GPTQ does); in the report.
+constexpr llvm::StringLiteral kDeadColumnsAttr = "qc.dead_columns";
 /// Calibration statistics attached to layers (see lib/Calibration):
 /// H = 2 X^T X / n as tensor<KxKxf32>, mean |x| per input channel as
 /// tensor<Kxf32>, and a bounded sample of input rows as tensor<TxKxf32>.

@@ -67,6 +67,10 @@ struct GPTQPass final : mlir::qc::impl::GPTQPassBase<GPTQPass> {
         return signalPassFailure();
       }
       replaceWeight(layer, result.q, *options, {}, result.groupIndex);
+      if (result.deadColumns > 0)
+        layer.layer.getWeightOperand().get().getDefiningOp()->setAttr(
+            kDeadColumnsAttr,
+            Builder(&getContext()).getI64IntegerAttr(result.deadColumns));
     }
     removeStatsAttrs(func);
   }

@@ -60,6 +60,9 @@ struct WeightReportPass final
         if (auto err = def ? def->getAttrOfType<FloatAttr>("qc.rel_error")
                            : FloatAttr())
           entry["rel_error"] = err.getValueAsDouble();
+        if (auto dead = def ? def->getAttrOfType<IntegerAttr>(kDeadColumnsAttr)
+                            : IntegerAttr())
+          entry["dead_columns"] = dead.getInt();
       } else {
         entry["bits"] = 32;
         entry["rel_error"] = 0.0;
