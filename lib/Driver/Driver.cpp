@@ -305,6 +305,15 @@ LogicalResult runQuantization(ModuleOp module, const DriverOptions &options) {
   if (options.quant != QuantMethod::None && options.progress)
     summarizeFloatLayers(module);
 
+  if (options.weightType != "f32") {
+    StoreWeightsPassOptions store;
+    store.type = options.weightType;
+    PassManager pm(&ctx);
+    pm.addNestedPass<func::FuncOp>(createStoreWeightsPass(store));
+    if (failed(pm.run(module)))
+      return failure();
+  }
+
   if (!options.reportPath.empty()) {
     PassManager pm(&ctx);
     WeightReportPassOptions report;

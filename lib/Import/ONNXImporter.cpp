@@ -10,6 +10,7 @@
 #include "lib/Import/ONNXImporter.h"
 #include "lib/Import/ImporterImpl.h"
 
+#include "lib/Support/LinalgBuilders.h"
 #include "lib/Support/WeightConstants.h"
 
 #include "onnx/defs/parser.h"
@@ -86,7 +87,7 @@ namespace {
 struct ElementTypeInfo {
   int32_t onnxType;
   int32_t dtype; // enum qc_dtype
-  enum Kind { Float, Signless, Unsigned } kind;
+  enum Kind { Float, BFloat, Signless, Unsigned } kind;
   unsigned width;
 };
 
@@ -94,6 +95,9 @@ constexpr ElementTypeInfo kElementTypes[] = {
     {onnx::TensorProto::FLOAT, QC_DTYPE_F32, ElementTypeInfo::Float, 32},
     {onnx::TensorProto::DOUBLE, QC_DTYPE_F64, ElementTypeInfo::Float, 64},
     {onnx::TensorProto::FLOAT16, QC_DTYPE_F16, ElementTypeInfo::Float, 16},
+    // bfloat16 weights and compute; .npy has no bfloat16, so no runtime
+    // dtype: a bf16 graph input or output is reported at the boundary.
+    {onnx::TensorProto::BFLOAT16, 0, ElementTypeInfo::BFloat, 16},
     {onnx::TensorProto::INT8, QC_DTYPE_I8, ElementTypeInfo::Signless, 8},
     {onnx::TensorProto::UINT8, QC_DTYPE_U8, ElementTypeInfo::Unsigned, 8},
     {onnx::TensorProto::INT16, QC_DTYPE_I16, ElementTypeInfo::Signless, 16},
@@ -111,6 +115,8 @@ Type toMLIRType(MLIRContext *ctx, const ElementTypeInfo &info) {
     return info.width == 32   ? Type(Float32Type::get(ctx))
            : info.width == 64 ? Type(Float64Type::get(ctx))
                               : Type(Float16Type::get(ctx));
+  case ElementTypeInfo::BFloat:
+    return BFloat16Type::get(ctx);
   case ElementTypeInfo::Signless:
     return IntegerType::get(ctx, info.width);
   case ElementTypeInfo::Unsigned:
@@ -122,7 +128,7 @@ Type toMLIRType(MLIRContext *ctx, const ElementTypeInfo &info) {
 /// The MLIR element type of qc_dtype `dtype`, or null.
 Type getElementTypeOfDType(MLIRContext *ctx, int32_t dtype) {
   for (const ElementTypeInfo &info : kElementTypes)
-    if (info.dtype == dtype)
+    if (info.dtype == dtype && dtype != 0)
       return toMLIRType(ctx, info);
   return nullptr;
 }
@@ -169,7 +175,7 @@ static bool appendTypedData(const onnx::TensorProto &t, Type elementType,
   } else if (elementType.isF64()) {
     for (double v : t.double_data())
       append(v);
-  } else if (elementType.isF16()) {
+  } else if (elementType.isF16() || elementType.isBF16()) {
     for (int32_t v : t.int32_data())
       append(uint16_t(v));
   } else if (elementType.isInteger(1)) {
@@ -453,6 +459,7 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
 
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
+  SmallVector<bool> argBF16;
   for (const auto &bound : options.boundInputs)
     if (llvm::none_of(graph.input(), [&](const onnx::ValueInfoProto &input) {
           return input.name() == bound.getKey();
@@ -469,7 +476,13 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
     FailureOr<RankedTensorType> type = inputType(input);
     if (failed(type))
       return nullptr;
-    argTypes.push_back(*type);
+    // .npy has no bfloat16: bf16 inputs and outputs cross the boundary as
+    // f32 (rounded to bf16 inside, widened exactly on the way out).
+    argTypes.push_back(type->getElementType().isBF16()
+                           ? RankedTensorType::get(type->getShape(),
+                                                   b.getF32Type())
+                           : *type);
+    argBF16.push_back(type->getElementType().isBF16());
     argNames.push_back(input.name());
   }
 
@@ -482,6 +495,19 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
     values[name] = entry->getArgument(i);
   }
   b.setInsertionPointToStart(entry);
+  auto convert = [&](Value v, Type to) {
+    auto type = cast<RankedTensorType>(v.getType());
+    return buildElementwise(
+        b, fileLoc(), {v}, RankedTensorType::get(type.getShape(), to),
+        [&](OpBuilder &eb, Location l, ValueRange a) -> Value {
+          if (to.isF32())
+            return arith::ExtFOp::create(eb, l, to, a[0]);
+          return arith::TruncFOp::create(eb, l, to, a[0]);
+        });
+  };
+  for (auto [i, name] : llvm::enumerate(argNames))
+    if (argBF16[i])
+      values[name] = convert(entry->getArgument(i), b.getBF16Type());
 
   for (const auto &bound : options.boundInputs) {
     Value v = importBoundInput(bound.getKey(), bound.getValue());
@@ -551,6 +577,8 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
                            << "' is not produced by any node";
       return nullptr;
     }
+    if (cast<RankedTensorType>(v.getType()).getElementType().isBF16())
+      v = convert(v, b.getF32Type());
     results.push_back(v);
     resultTypes.push_back(v.getType());
   }

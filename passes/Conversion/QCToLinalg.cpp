@@ -48,7 +48,9 @@ struct WeightAccess {
   Value load(OpBuilder &b, Location loc, ValueRange args, Value k,
              Value row) const {
     if (!qtype)
-      return args[0];
+      return args[0].getType().isF32()
+                 ? args[0]
+                 : Value(arith::ExtFOp::create(b, loc, b.getF32Type(), args[0]));
     LayoutAttr layout = qtype.getLayout();
     unsigned bits = layout.getBits();
     Type i32 = b.getI32Type(), f32 = b.getF32Type();

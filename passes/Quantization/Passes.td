@@ -172,6 +172,30 @@ def MixedPrecisionPass : Pass<"qc-mixed-precision", "func::FuncOp"> {
   let dependentDialects = ["::mlir::qc::QCDialect"];
 }
 
+def StoreWeightsPass : Pass<"qc-store-weights", "func::FuncOp"> {
+  let summary = "Stores the float weights of qc layers as f16 or bf16";
+  let description = [{
+    The FP16/BF16 baseline of every quantization study: layers that stay
+    in float (not quantized, excluded, planned float) keep their weight as
+    a `tensor<...xf16>` / `tensor<...xbf16>` constant (round to nearest
+    even); the layer still computes in f32 (the lowering widens each weight
+    element as it reads it). Quantized layers are untouched. A weight whose
+    magnitude overflows f16 is an error naming the layer.
+
+    ```mlir
+    %w = arith.constant dense<...> : tensor<16x8xf32>
+    %y = qc.linear %x, %w : tensor<2x8xf32>, tensor<16x8xf32> -> tensor<2x16xf32>
+    // --qc-store-weights="type=f16":
+    %w = arith.constant dense<...> : tensor<16x8xf16>
+    %y = qc.linear %x, %w : tensor<2x8xf32>, tensor<16x8xf16> -> tensor<2x16xf32>
+    ```
+  }];
+  let options = [
+    Option<"type", "type", "std::string", "\"f16\"",
+           "Storage type of float weights: f32 (unchanged), f16 or bf16">,
+  ];
+}
+
 def SequentialStagesPass : Pass<"qc-sequential-stages", "func::FuncOp"> {
   let summary = "Numbers the calibration stage (decoder block) of every layer";
   let description = [{

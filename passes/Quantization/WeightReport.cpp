@@ -41,6 +41,8 @@ struct WeightReportPass final
                                {"op", layer->getName().getStringRef()},
                                {"shape", llvm::json::Array(shape)}};
       int64_t bytes = numel * 4;
+      if (auto t = dyn_cast<RankedTensorType>(type))
+        bytes = numel * t.getElementType().getIntOrFloatBitWidth() / 8;
       if (auto q = dyn_cast<QWeightType>(type)) {
         LayoutAttr layout = q.getLayout();
         bytes = q.getStorageBytes();
@@ -64,7 +66,8 @@ struct WeightReportPass final
                             : IntegerAttr())
           entry["dead_columns"] = dead.getInt();
       } else {
-        entry["bits"] = 32;
+        entry["bits"] = int64_t(
+            cast<RankedTensorType>(type).getElementType().getIntOrFloatBitWidth());
         entry["rel_error"] = 0.0;
         auto reason = layer->getAttrOfType<StringAttr>(kFloatReasonAttr);
         entry["float_reason"] =

@@ -61,6 +61,11 @@ static cl::opt<bool> symmetric("symmetric",
 static cl::opt<std::string> scaleType("scale-type",
                                       cl::desc("Scale type: f16, bf16, f32"),
                                       cl::init("f16"), cl::cat(category));
+static cl::opt<std::string> weightType(
+    "weight-type",
+    cl::desc("Storage of the weights of layers left in float: f32, f16, bf16 "
+             "(computing in f32)"),
+    cl::init("f32"), cl::cat(category));
 static cl::opt<std::string>
     exclude("exclude",
             cl::desc("Regex over ONNX node names of layers kept in float"),
@@ -179,6 +184,7 @@ int main(int argc, char **argv) {
   options.groupSize = groupSize;
   options.symmetric = symmetric;
   options.scaleType = scaleType;
+  options.weightType = weightType;
   options.exclude = exclude;
   options.reportPath = reportPath;
   options.calibration.assign(calibration.begin(), calibration.end());

@@ -13,9 +13,11 @@ include "dialects/QC/IR/QCTypes.td"
 include "dialects/QC/IR/QCInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
-def QC_FloatWeight : RankedTensorOf<[F32]>;
+// Float weights compute in f32 whatever they are stored in (f16/bf16:
+// --weight-type, the half-precision baseline of quantization studies).
+def QC_FloatWeight : RankedTensorOf<[F32, F16, BF16]>;
 def QC_Weight : AnyTypeOf<[QC_FloatWeight, QC_QWeightType],
-                          "f32 tensor or !qc.qweight">;
+                          "f32/f16/bf16 tensor or !qc.qweight">;
 
 def QC_QuantizedWeightOp : QC_Op<"quantized_weight",
     [Pure, AttrSizedOperandSegments]> {

@@ -30,6 +30,7 @@ struct DriverOptions {
   int64_t groupSize = 0;
   bool symmetric = false;
   std::string scaleType = "f16";
+  std::string weightType = "f32"; ///< Storage of float layers' weights.
   std::string exclude;
   std::string reportPath;
 
