@@ -289,13 +289,15 @@ evaluateDataMovement(linalg::GenericOp op, ArrayRef<char> input) {
     inStrides[d] = inStrides[d + 1] * inShape[d + 1];
   SmallVector<int64_t> dimStride(outShape.size(), 0);
   int64_t base = 0;
+  // Other affine maps (flips, grouped re-layouts) are evaluated per element.
+  bool strided = true;
   for (auto [i, expr] : llvm::enumerate(maps[0].getResults())) {
     if (auto dim = dyn_cast<AffineDimExpr>(expr))
       dimStride[dim.getPosition()] += inStrides[i];
     else if (auto c = dyn_cast<AffineConstantExpr>(expr))
       base += c.getValue() * inStrides[i];
     else
-      return std::nullopt;
+      strided = false;
   }
   size_t inWidth = inElt.getIntOrFloatBitWidth() / 8;
   size_t outWidth = outElt.getIntOrFloatBitWidth() / 8;
@@ -304,6 +306,15 @@ evaluateDataMovement(linalg::GenericOp op, ArrayRef<char> input) {
   SmallVector<int64_t> index(outShape.size(), 0);
   int64_t offset = base;
   for (int64_t n = 0; n < count; ++n) {
+    if (!strided) {
+      offset = 0;
+      for (auto [x, s, size] :
+           llvm::zip(maps[0].compose(index), inStrides, inShape)) {
+        if (x < 0 || x >= size)
+          return std::nullopt;
+        offset += x * s;
+      }
+    }
     const char *src = input.data() + offset * inWidth;
     if (convert)
       convertFloat(src, cast<FloatType>(inElt), out.data() + n * outWidth,

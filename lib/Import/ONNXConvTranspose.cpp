@@ -12,10 +12,12 @@
 
 #include "lib/Import/ImporterImpl.h"
 
+#include "dialects/QC/IR/QC.h"
 #include "lib/Support/LinalgBuilders.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -171,11 +173,31 @@ LogicalResult importConvTranspose(NodeContext &nc) {
   Value w = buildRemap(b, loc, nc.input(1),
                        RankedTensorType::get(convWShape, f32), wIndices);
 
-  Value y = buildGroupedConv(b, loc, spread, w,
-                             nc.hasInput(2) ? nc.input(2) : Value(),
+  Value bias = nc.hasInput(2) ? nc.input(2) : Value();
+  // A constant 2-D kernel makes the layer a qc.conv2d over the spread
+  // input: quantizable like any convolution.
+  Value wc = foldWeightView(b, w);
+  if (ns == 2 && matchPattern(wc, m_Constant())) {
+    std::string error;
+    SmallVector<int64_t> ones = {1, 1}, zeros = {0, 0, 0, 0};
+    auto shape = inferConv2DShape(spreadShape, convWShape, ones, zeros,
+                                  dilations, group, error);
+    if (failed(shape))
+      return nc.error() << error;
+    nc.setOutput(0, Conv2DOp::create(b, loc, RankedTensorType::get(*shape, f32),
+                                     spread, wc, bias,
+                                     b.getDenseI64ArrayAttr(ones),
+                                     b.getDenseI64ArrayAttr(zeros),
+                                     b.getDenseI64ArrayAttr(dilations),
+                                     b.getI64IntegerAttr(group)));
+    return success();
+  }
+  Value y = buildGroupedConv(b, loc, spread, w, bias,
                              SmallVector<int64_t>(ns, 1), dilations, group);
   noteFloatLayer(nc, y, nc.input(1),
-                 "ConvTranspose layers are not quantizable yet");
+                 ns == 2 ? "ConvTranspose kernel is not a compile-time "
+                           "constant"
+                         : "only 2-D ConvTranspose layers are quantizable");
   nc.setOutput(0, y);
   return success();
 }
