@@ -7,7 +7,7 @@
 # model-opset17.onnx under RTN, GPTQ (sequential by decoder block), GPTQ
 # act-order with static groups, GPTQ act-order with a group index and AWQ at
 # 4 and 3 bits g64, GPTQ 2 bits g64 and mixed precision (GPTQ, 3.5 average
-# code bits, g64), all with the LM head in FP32 as in the reference; then
+# code bits, g64, from the default widths 2,3,4,8 and from 3,4,8), all with the LM head in FP32 as in the reference; then
 # evaluates each binary with quantc-eval on eval.npy and writes
 # OUT_DIR/table.md next to the reference numbers of the authors' algorithms
 # (bench/reference-quant/results/MODEL.json, family_reference_quant.py).
@@ -41,6 +41,7 @@ ROWS=(
   "awq-w3|W3 g64|AWQ (scale+clip)|--quant=awq --bits=3 --group-size=64"
   "gptq-w2|W2 g64|GPTQ|--quant=gptq --bits=2 --group-size=64"
   "mixed-3.5|-|-|--quant=gptq --group-size=64 --avg-bits=3.5"
+  "mixed-3.5-348|-|-|--quant=gptq --group-size=64 --avg-bits=3.5 --candidate-bits=3,4,8"
 )
 
 for m in "${MODELS[@]}"; do
@@ -67,7 +68,8 @@ $PY - "$ROOT" "$OUT" "${MODELS[@]}" <<'PYEOF' > "$OUT/table.md"
 import json, math, os, sys
 root, out, models = sys.argv[1], sys.argv[2], sys.argv[3:]
 order = ["rtn-w4", "gptq-w4", "gptq-static-w4", "gptq-gidx-w4", "awq-w4", "rtn-w3",
-         "gptq-w3", "gptq-static-w3", "gptq-gidx-w3", "awq-w3", "gptq-w2", "mixed-3.5"]
+         "gptq-w3", "gptq-static-w3", "gptq-gidx-w3", "awq-w3", "gptq-w2", "mixed-3.5",
+         "mixed-3.5-348"]
 for m in models:
     ref = json.load(open(os.path.join(root, "bench/reference-quant/results", m + ".json")))
     refs = {(r["weights"], r["method"]): r["nll"] for r in ref["rows"]}
@@ -88,7 +90,7 @@ for m in models:
         rn = refs.get((r["weights"], r["method"]))
         vs = f"{(math.exp(nll) / math.exp(rn) - 1) * 100:+.2f}%" if rn else "-"
         rs = f"{rn:.4f} | {math.exp(rn):.3f}" if rn else "- | -"
-        print(f"| {r['weights']} {r['method'] if r['method'] != '-' else 'mixed GPTQ 3.5 bits'} | {nll:.4f} | {math.exp(nll):.3f} | {rs} | {vs} | {nbytes} | {bpw:.2f} | {r['wall_s']:.1f} |")
+        print(f"| {r['weights']} {r['method'] if r['method'] != '-' else 'mixed GPTQ 3.5 bits' + (' (widths 3,4,8)' if name.endswith('348') else ' (widths 2,3,4,8)')} | {nll:.4f} | {math.exp(nll):.3f} | {rs} | {vs} | {nbytes} | {bpw:.2f} | {r['wall_s']:.1f} |")
     print()
 PYEOF
 cat "$OUT/table.md"
