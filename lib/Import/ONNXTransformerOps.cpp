@@ -285,6 +285,32 @@ Value concatSequence(OpBuilder &b, Location loc, Value past, Value v) {
   return tensor::InsertSliceOp::create(b, loc, v, out, offsets, sizes(vt), ones);
 }
 
+/// out[b, h, i, j] = sum_r lhs[lhsIndices] * rhs[rhsIndices] over the
+/// loop dims (b, h, i, j, r): Q Kᵀ and P V.
+Value buildBatchedContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                              RankedTensorType outType,
+                              ArrayRef<AffineExpr> lhsIndices,
+                              ArrayRef<AffineExpr> rhsIndices) {
+  MLIRContext *ctx = b.getContext();
+  Value zero = buildFilled(b, loc, outType, b.getF32FloatAttr(0));
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  SmallVector<AffineExpr> outIndices;
+  for (unsigned i = 0; i < 4; ++i)
+    outIndices.push_back(getAffineDimExpr(i, ctx));
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{outType}, ValueRange{lhs, rhs}, ValueRange{zero},
+             SmallVector<AffineMap>{AffineMap::get(5, 0, lhsIndices, ctx),
+                                    AffineMap::get(5, 0, rhsIndices, ctx),
+                                    AffineMap::get(5, 0, outIndices, ctx)},
+             iterators,
+             [](OpBuilder &nb, Location l, ValueRange a) {
+               linalg::YieldOp::create(
+                   nb, l, buildFusedMultiplyAdd(nb, l, a[0], a[1], a[2]));
+             })
+      .getResult(0);
+}
+
 /// Attention (opset 23): softmax(Q Kᵀ · scale (softcapped) + bias) · V with
 /// grouped-query heads, an optional float or boolean mask, causal masking
 /// aligned after `past_key`'s positions, and present key/value outputs.
@@ -361,22 +387,9 @@ LogicalResult importAttention(NodeContext &nc) {
   // scores[b, h, i, j] = sum_d q[b, h, i, d] k[b, h, j, d]
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
   auto scoresType = RankedTensorType::get({batch, qHeads, qLen, total}, f32);
-  Value zero = buildFilled(b, loc, scoresType, b.getF32FloatAttr(0));
-  SmallVector<utils::IteratorType> qkIter(4, utils::IteratorType::parallel);
-  qkIter.push_back(utils::IteratorType::reduction);
-  Value scores =
-      linalg::GenericOp::create(
-          b, loc, TypeRange{scoresType}, ValueRange{q, kr}, ValueRange{zero},
-          SmallVector<AffineMap>{
-              AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
-              AffineMap::get(5, 0, {d(0), d(1), d(3), d(4)}, ctx),
-              AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)},
-          qkIter,
-          [](OpBuilder &nb, Location l, ValueRange a) {
-            linalg::YieldOp::create(
-                nb, l, buildFusedMultiplyAdd(nb, l, a[0], a[1], a[2]));
-          })
-          .getResult(0);
+  Value scores = buildBatchedContraction(b, loc, q, kr, scoresType,
+                                         {d(0), d(1), d(2), d(4)},
+                                         {d(0), d(1), d(3), d(4)});
 
   // Scale, softcap, causal mask and the attention mask, in one pass.
   SmallVector<Value> biasInputs = {scores};
@@ -474,20 +487,9 @@ LogicalResult importAttention(NodeContext &nc) {
   // y[b, h, i, e] = sum_j p[b, h, i, j] v[b, h, j, e]
   int64_t vHead = vt.getDimSize(3);
   auto yType = RankedTensorType::get({batch, qHeads, qLen, vHead}, f32);
-  Value yInit = buildFilled(b, loc, yType, b.getF32FloatAttr(0));
-  Value y =
-      linalg::GenericOp::create(
-          b, loc, TypeRange{yType}, ValueRange{p, vr}, ValueRange{yInit},
-          SmallVector<AffineMap>{
-              AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
-              AffineMap::get(5, 0, {d(0), d(1), d(4), d(3)}, ctx),
-              AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)},
-          qkIter,
-          [](OpBuilder &nb, Location l, ValueRange a) {
-            linalg::YieldOp::create(
-                nb, l, buildFusedMultiplyAdd(nb, l, a[0], a[1], a[2]));
-          })
-          .getResult(0);
+  Value y = buildBatchedContraction(b, loc, p, vr, yType,
+                                    {d(0), d(1), d(2), d(4)},
+                                    {d(0), d(1), d(4), d(3)});
   if (rank == 3) {
     auto t = RankedTensorType::get({batch, qLen, qHeads, vHead}, f32);
     y = buildRemap(b, loc, y, t, {d(0), d(2), d(1), d(3)});
