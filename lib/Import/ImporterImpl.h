@@ -107,6 +107,16 @@ FailureOr<Value> buildBatchMatMul(NodeContext &nc, Value a, Value b);
 void noteFloatLayer(NodeContext &nc, Value result, Value weight,
                     llvm::StringRef reason);
 
+/// The dims a normalization (LayerNormalization, RMSNormalization) reduces:
+/// from its `axis` attribute (default -1) to the last, and how many
+/// elements they hold. Fails (with an error) on a bad axis.
+struct NormalizedAxes {
+  SmallVector<int64_t> axes;
+  int64_t count = 1;
+};
+FailureOr<NormalizedAxes> getNormalizedAxes(NodeContext &nc,
+                                            RankedTensorType type);
+
 /// Reshapes `v` to the static `shape` (same element count).
 Value reshapeTo(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape);
 

@@ -291,20 +291,33 @@ template <bool Log> LogicalResult importSoftmax(NodeContext &nc) {
   return success();
 }
 
+} // namespace
+
+FailureOr<NormalizedAxes> mlir::qc::getNormalizedAxes(NodeContext &nc,
+                                                      RankedTensorType type) {
+  auto axis = normalizeAxis(nc, nc.getInt("axis", -1), type.getRank());
+  if (failed(axis))
+    return failure();
+  NormalizedAxes result;
+  result.axes = llvm::to_vector(llvm::seq<int64_t>(*axis, type.getRank()));
+  for (int64_t a : result.axes)
+    result.count *= type.getDimSize(a);
+  return result;
+}
+
+namespace {
+
 LogicalResult importLayerNorm(NodeContext &nc) {
   auto type = nc.inputType(0);
   Type et = type.getElementType();
   if (!isFloat(et))
     return nc.error() << "requires a float input";
-  int64_t rank = type.getRank();
-  auto axis = normalizeAxis(nc, nc.getInt("axis", -1), rank);
-  if (failed(axis))
+  FailureOr<NormalizedAxes> normalized = getNormalizedAxes(nc, type);
+  if (failed(normalized))
     return failure();
   double eps = nc.getFloat("epsilon", 1e-5f);
-  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(*axis, rank));
-  int64_t count = 1;
-  for (int64_t a : axes)
-    count *= type.getDimSize(a);
+  ArrayRef<int64_t> axes = normalized->axes;
+  int64_t count = normalized->count;
   OpBuilder &b = nc.b;
   Location loc = nc.loc;
   Value x = nc.input(0);

@@ -35,18 +35,15 @@ LogicalResult importRMSNorm(NodeContext &nc) {
   if (failed(requireF32(nc)))
     return failure();
   RankedTensorType type = nc.inputType(0);
-  int64_t rank = type.getRank();
-  auto axis = normalizeAxis(nc, nc.getInt("axis", -1), rank);
-  if (failed(axis))
+  FailureOr<NormalizedAxes> normalized = getNormalizedAxes(nc, type);
+  if (failed(normalized))
     return failure();
   if (nc.getInt("stash_type", 1) != 1)
     return nc.error() << "stash_type " << nc.getInt("stash_type", 1)
                       << " is not supported (only 1, float32)";
   double eps = nc.getFloat("epsilon", 1e-5f);
-  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(*axis, rank));
-  int64_t count = 1;
-  for (int64_t a : axes)
-    count *= type.getDimSize(a);
+  ArrayRef<int64_t> axes = normalized->axes;
+  int64_t count = normalized->count;
   OpBuilder &b = nc.b;
   Location loc = nc.loc;
   Type f32 = b.getF32Type();
