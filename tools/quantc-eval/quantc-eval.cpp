@@ -15,6 +15,7 @@ extern "C" {
 #include "Npy.h"
 }
 
+#include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallString.h"
@@ -143,7 +144,8 @@ static bool isIntegerDtype(int32_t dtype) {
 }
 
 static bool isFloatDtype(int32_t dtype) {
-  return dtype == QC_DTYPE_F32 || dtype == QC_DTYPE_F64;
+  return dtype == QC_DTYPE_F32 || dtype == QC_DTYPE_F64 ||
+         dtype == QC_DTYPE_F16;
 }
 
 static int64_t numElements(ArrayRef<int64_t> shape) {
@@ -190,6 +192,13 @@ struct Tensor {
     const char *p = bytes.data() + i * elementSize();
     if (dtype == QC_DTYPE_F64)
       return *reinterpret_cast<const double *>(p);
+    if (dtype == QC_DTYPE_F16) {
+      // FP16 models' logits: widen exactly.
+      uint16_t bits;
+      std::memcpy(&bits, p, sizeof(bits));
+      return llvm::APFloat(llvm::APFloat::IEEEhalf(), llvm::APInt(16, bits))
+          .convertToDouble();
+    }
     return *reinterpret_cast<const float *>(p);
   }
 };
