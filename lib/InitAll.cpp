@@ -8,6 +8,7 @@
 #include "quantc/InitAll.h"
 
 #include "dialects/QC/IR/QC.h"
+#include "lib/Pipelines/Pipelines.h"
 #include "passes/Conversion/Passes.h"
 #include "passes/Quantization/Passes.h"
 
@@ -26,4 +27,5 @@ void mlir::qc::registerAllPasses() {
   mlir::registerAllPasses();
   registerQuantizationPasses();
   registerConversionPasses();
+  registerPipelines();
 }

@@ -1,14 +1,14 @@
 //===- AWQTest.cpp - Unit tests of the AWQ implementation -----------------===//
 //
-// Checks lib/Support/AWQ (and the AWQ authors' quantizer variant of
+// Checks lib/Quant/AWQSearch (and the AWQ authors' quantizer variant of
 // findGroupParams) against hand-computed parameters and error measures
 // recomputed here from the returned codes and scales.
 //
 //===----------------------------------------------------------------------===//
 
-#include "lib/Support/AWQ.h"
-#include "lib/Support/EigenSupport.h"
-#include "lib/Support/WeightQuantizer.h"
+#include "lib/Quant/AWQSearch.h"
+#include "lib/Quant/EigenSupport.h"
+#include "lib/Quant/WeightQuantizer.h"
 
 #include "gtest/gtest.h"
 

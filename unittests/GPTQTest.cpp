@@ -1,6 +1,6 @@
 //===- GPTQTest.cpp - Unit tests of the GPTQ implementation ---------------===//
 //
-// Checks lib/Support/GPTQ against an independent unblocked textbook OBS
+// Checks lib/Quant/GPTQSolver against an independent unblocked textbook OBS
 // implementation written here (explicit LU inverse of the damped Hessian in
 // the original column order, the classic update W -= err / [H^-1]_qq *
 // [H^-1]_q,: and Gaussian elimination of column q from H^-1), and checks that
@@ -8,9 +8,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "lib/Support/GPTQ.h"
-#include "lib/Support/EigenSupport.h"
-#include "lib/Support/WeightQuantizer.h"
+#include "lib/Quant/EigenSupport.h"
+#include "lib/Quant/GPTQSolver.h"
+#include "lib/Quant/WeightQuantizer.h"
 
 #include "gtest/gtest.h"
 

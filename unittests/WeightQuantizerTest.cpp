@@ -1,12 +1,12 @@
 //===- WeightQuantizerTest.cpp - Unit tests of the weight quantizer -------===//
 //
-// Checks lib/Support/WeightQuantizer against brute-force math written
+// Checks lib/Quant/WeightQuantizer against brute-force math written
 // independently here: nearest-code searches over every code, a bit-by-bit
 // reference packer, and hand-computed bytes and half-precision values.
 //
 //===----------------------------------------------------------------------===//
 
-#include "lib/Support/WeightQuantizer.h"
+#include "lib/Quant/WeightQuantizer.h"
 
 #include "gtest/gtest.h"
 

@@ -1,38 +1,32 @@
 //===- Calibration.cpp - Run a model on calibration data ------------------===//
 //
-// The calibration model is the ONNX model imported again at a batch shape
-// derived from the calibration arrays, with already-quantized weights copied
-// in by layer name, and with every layer of interest's input appended to the
-// entry's results. It is compiled by targets/CPU exactly like a final binary
-// (one semantics), linked as a shared object and run from worker threads.
+// The instrumented model (Instrument.cpp) is compiled by the same backend
+// and compile-to-object path as a final binary (one semantics), linked as a
+// shared object, loaded, and run from worker threads over batches of the
+// calibration set; each thread accumulates XᵀX and Σ|x| per probed layer
+// input and a strided sample of rows, merged at the end.
 //
 //===----------------------------------------------------------------------===//
 
-#include "lib/Calibration/Calibration.h"
+#include "lib/Calibration/CalibrationImpl.h"
 
 #include "dialects/QC/IR/QC.h"
 #include "lib/Import/ONNXImporter.h"
 #include "lib/Support/LayerQuantization.h"
 #include "lib/Support/WeightConstants.h"
+#include "targets/Common/Linker.h"
 
 extern "C" {
 #include "Npy.h"
 }
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/AsmState.h"
-#include "mlir/IR/IRMapping.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
-#include "llvm/Target/TargetMachine.h"
-
-#include <Eigen/Dense>
 
 #include <atomic>
-#include <cmath>
 #include <chrono>
 #include <dlfcn.h>
 #include <mutex>
@@ -40,69 +34,9 @@ extern "C" {
 
 using namespace mlir;
 using namespace mlir::qc;
-
-std::string mlir::qc::loadCalibrationSet(ArrayRef<std::string> specs,
-                                         std::vector<CalibrationArray> &set) {
-  for (const std::string &spec : specs) {
-    auto [name, path] = StringRef(spec).split('=');
-    if (name.empty() || path.empty())
-      return "--calib expects NAME=FILE.npy, got '" + spec + "'";
-    qc_npy_array array;
-    char err[512];
-    if (qc_npy_read(path.str().c_str(), &array, err, sizeof(err)) != 0)
-      return "--calib " + name.str() + ": " + err;
-    if (array.rank < 1 || array.shape[0] < 1) {
-      qc_npy_free(&array);
-      return "--calib " + name.str() + ": '" + path.str() +
-             "' must have a leading sample dimension";
-    }
-    // Non-finite samples would poison every statistic (and GPTQ's Cholesky).
-    size_t count = array.nbytes / std::max<size_t>(1, qc_dtype_size(array.dtype));
-    for (size_t i = 0; i < count; ++i) {
-      double v = 0;
-      if (array.dtype == QC_DTYPE_F32)
-        v = static_cast<const float *>(array.data)[i];
-      else if (array.dtype == QC_DTYPE_F64)
-        v = static_cast<const double *>(array.data)[i];
-      if (std::isfinite(v))
-        continue;
-      int64_t perSample = count / array.shape[0];
-      qc_npy_free(&array);
-      return "--calib " + name.str() + ": '" + path.str() +
-             "' holds a non-finite value (" + (std::isnan(v) ? "NaN" : "inf") +
-             ") in sample " + std::to_string(i / perSample) + " (element " +
-             std::to_string(i % perSample) + ")";
-    }
-    CalibrationArray a;
-    a.name = name.str();
-    a.dtype = array.dtype;
-    a.numSamples = array.shape[0];
-    a.sampleShape.assign(array.shape + 1, array.shape + array.rank);
-    const char *bytes = static_cast<const char *>(array.data);
-    a.data.assign(bytes, bytes + array.nbytes);
-    qc_npy_free(&array);
-    if (!set.empty() && set.front().numSamples != a.numSamples)
-      return "--calib arrays disagree on the number of samples (" +
-             std::to_string(set.front().numSamples) + " vs " +
-             std::to_string(a.numSamples) + ")";
-    set.push_back(std::move(a));
-  }
-  return "";
-}
+using namespace mlir::qc::calibration;
 
 namespace {
-
-/// How a layer's instrumented output becomes rows of its input X.
-struct LayerProbe {
-  std::string name;
-  /// Every layer reading the probed tensor (q/k/v projections share one).
-  std::vector<std::string> layers;
-  int64_t rowLength;
-  bool isConv = false;
-  // Convolution geometry (group == 1): input [N, C, H, W], kernel KH x KW.
-  int64_t c = 0, h = 0, w = 0, kh = 0, kw = 0, oh = 0, ow = 0;
-  SmallVector<int64_t> strides, pads, dilations;
-};
 
 /// The shared object compiled from the instrumented model.
 struct LoadedModel {
@@ -115,100 +49,6 @@ struct LoadedModel {
   }
 };
 
-/// Copies every quantized weight of `source` into the layer of the same
-/// name in `target`.
-void transplantQuantizedWeights(ModuleOp source, func::FuncOp target) {
-  llvm::StringMap<QuantizedWeightOp> quantized;
-  source.walk([&](QuantizableLayer layer) {
-    if (auto q =
-            layer.getWeightOperand().get().getDefiningOp<QuantizedWeightOp>())
-      quantized[getLayerName(layer->getLoc())] = q;
-  });
-  target.walk([&](QuantizableLayer layer) {
-    auto it = quantized.find(getLayerName(layer->getLoc()));
-    OpOperand &weight = layer.getWeightOperand();
-    if (it == quantized.end() || isa<QWeightType>(weight.get().getType()))
-      return;
-    OpBuilder b(layer);
-    IRMapping mapping;
-    for (Value operand : it->second->getOperands())
-      b.clone(*operand.getDefiningOp(), mapping);
-    Operation *q = b.clone(*it->second, mapping);
-    Value old = weight.get();
-    weight.set(q->getResult(0));
-    if (old.use_empty())
-      old.getDefiningOp()->erase();
-  });
-}
-
-/// Appends the input of every layer in `names` to the entry's results.
-FailureOr<std::vector<LayerProbe>> instrument(func::FuncOp func,
-                                              ArrayRef<std::string> names) {
-  std::vector<LayerProbe> probes;
-  SmallVector<Value> extra;
-  WalkResult result = func.walk([&](QuantizableLayer layer) {
-    std::string name = getLayerName(layer->getLoc());
-    if (!llvm::is_contained(names, name))
-      return WalkResult::advance();
-    Value input = layer->getOperand(0);
-    // Layers reading one tensor as rows of the same length share its probe.
-    ArrayRef<int64_t> w =
-        getWeightShape(layer.getWeightOperand().get().getType());
-    for (auto [p, v] : llvm::zip(probes, extra))
-      if (v == input && !p.isConv && !isa<Conv2DOp>(layer.getOperation()) &&
-          p.rowLength == w.back()) {
-        p.layers.push_back(name);
-        return WalkResult::advance();
-      }
-    LayerProbe probe;
-    probe.name = name;
-    probe.layers = {name};
-    int64_t rowLength = 1;
-    for (int64_t d : w.drop_front())
-      rowLength *= d;
-    probe.rowLength = rowLength;
-    if (auto conv = dyn_cast<Conv2DOp>(layer.getOperation())) {
-      if (conv.getGroup() != 1) {
-        layer->emitError("calibration of grouped convolutions is not "
-                         "supported yet");
-        return WalkResult::interrupt();
-      }
-      auto in = conv.getInput().getType().getShape();
-      auto out = conv.getResult().getType().getShape();
-      probe.isConv = true;
-      probe.c = in[1];
-      probe.h = in[2];
-      probe.w = in[3];
-      probe.kh = w[2];
-      probe.kw = w[3];
-      probe.oh = out[2];
-      probe.ow = out[3];
-      probe.strides.assign(conv.getStrides().begin(), conv.getStrides().end());
-      probe.pads.assign(conv.getPads().begin(), conv.getPads().end());
-      probe.dilations.assign(conv.getDilations().begin(),
-                             conv.getDilations().end());
-    }
-    probes.push_back(std::move(probe));
-    extra.push_back(input);
-    return WalkResult::advance();
-  });
-  if (result.wasInterrupted())
-    return failure();
-  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
-  unsigned first = ret.getNumOperands();
-  ret->insertOperands(first, extra);
-  SmallVector<Type> results(func.getFunctionType().getResults());
-  for (Value v : extra)
-    results.push_back(v.getType());
-  func.setType(FunctionType::get(func.getContext(),
-                                 func.getFunctionType().getInputs(), results));
-  for (unsigned i = 0; i < extra.size(); ++i)
-    func.setResultAttr(
-        first + i, kTensorNameAttr,
-        StringAttr::get(func.getContext(), "__calib." + probes[i].name));
-  return probes;
-}
-
 /// Per-thread accumulation of one layer's statistics.
 struct Accumulator {
   Eigen::MatrixXd xtx;
@@ -216,99 +56,21 @@ struct Accumulator {
   int64_t rows = 0;
 };
 
-/// Rows of X for `probe` from the layer-input buffer of one batch.
-Eigen::MatrixXf rowsOf(const LayerProbe &probe, const float *data,
-                       int64_t numel) {
-  int64_t k = probe.rowLength;
-  if (!probe.isConv)
-    return Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic,
-                                          Eigen::RowMajor>>(data, numel / k, k);
-  // im2col: one row per (image, output position), columns (c, kh, kw) as in
-  // the flattened weight; padding reads as 0.
-  int64_t images = numel / (probe.c * probe.h * probe.w);
-  Eigen::MatrixXf x(images * probe.oh * probe.ow, k);
-  for (int64_t n = 0; n < images; ++n)
-    for (int64_t oy = 0; oy < probe.oh; ++oy)
-      for (int64_t ox = 0; ox < probe.ow; ++ox) {
-        int64_t row = (n * probe.oh + oy) * probe.ow + ox;
-        for (int64_t c = 0; c < probe.c; ++c)
-          for (int64_t ky = 0; ky < probe.kh; ++ky)
-            for (int64_t kx = 0; kx < probe.kw; ++kx) {
-              int64_t y = oy * probe.strides[0] + ky * probe.dilations[0] -
-                          probe.pads[0];
-              int64_t xx = ox * probe.strides[1] + kx * probe.dilations[1] -
-                           probe.pads[1];
-              float v = 0;
-              if (y >= 0 && y < probe.h && xx >= 0 && xx < probe.w)
-                v = data[((n * probe.c + c) * probe.h + y) * probe.w + xx];
-              x(row, (c * probe.kh + ky) * probe.kw + kx) = v;
-            }
-      }
-  return x;
-}
+/// How the calibration set is cut into runs of the model.
+struct BatchPlan {
+  ImportOptions importOptions; ///< Every graph input pinned at batch shape.
+  int64_t batch = 1, numBatches = 1;
+};
 
-/// Token ids (any graph input indexing a Gather directly) must lie in the
-/// table: the compiled Gather would clamp them, giving statistics of a
-/// different input without a word.
-LogicalResult checkIndexInputs(func::FuncOp func,
-                               const std::vector<CalibrationArray> &set,
-                               Location loc) {
-  WalkResult result = func.walk([&](linalg::GenericOp gather) {
-    auto bound = gather->getAttrOfType<IntegerAttr>(kIndexBoundAttr);
-    auto arg = bound ? dyn_cast<BlockArgument>(gather.getDpsInputs()[0])
-                     : BlockArgument();
-    if (!arg)
-      return WalkResult::advance();
-    auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                  kTensorNameAttr);
-    auto it = llvm::find_if(set, [&](const CalibrationArray &a) {
-      return name && a.name == name.getValue();
-    });
-    if (it == set.end() ||
-        (it->dtype != QC_DTYPE_I64 && it->dtype != QC_DTYPE_I32))
-      return WalkResult::advance();
-    int64_t size = bound.getInt();
-    size_t width = qc_dtype_size(it->dtype), count = it->data.size() / width;
-    for (size_t i = 0; i < count; ++i) {
-      int64_t v = it->dtype == QC_DTYPE_I64
-                      ? reinterpret_cast<const int64_t *>(it->data.data())[i]
-                      : reinterpret_cast<const int32_t *>(it->data.data())[i];
-      if (v >= -size && v < size)
-        continue;
-      int64_t perSample = count / it->numSamples;
-      emitError(loc) << "--calib " << it->name << ": value " << v
-                     << " in sample " << i / perSample << " (element "
-                     << i % perSample << ") is outside the " << size
-                     << " rows that node '" << getLayerName(gather.getLoc())
-                     << "' gathers from (valid: " << -size << " to "
-                     << size - 1 << ")";
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return failure(result.wasInterrupted());
-}
-
-} // namespace
-
-FailureOr<llvm::StringMap<LayerStatistics>>
-mlir::qc::calibrate(MLIRContext &ctx, const CalibrationOptions &options,
-                    const std::vector<CalibrationArray> &set,
-                    ModuleOp quantizedSource,
-                    ArrayRef<std::string> layerNames) {
-  Location loc = FileLineColLoc::get(&ctx, options.modelPath, 0, 0);
-  if (set.empty())
-    return emitError(loc) << "calibration needs --calib NAME=FILE.npy";
-  FailureOr<std::vector<DeclaredInput>> declared =
-      readDeclaredInputs(options.modelPath, &ctx);
-  if (failed(declared))
-    return failure();
-
-  // Batch shape: a free (symbolic) leading dim takes several samples per
-  // run; a fixed one must divide the sample count.
+/// Batch shape: a free (symbolic) leading dim takes several samples per
+/// run; a fixed one must divide the sample count.
+FailureOr<BatchPlan> planBatches(Location loc,
+                                 const CalibrationOptions &options,
+                                 const std::vector<CalibrationArray> &set,
+                                 ArrayRef<DeclaredInput> declared) {
   int64_t numSamples = set.front().numSamples, batch = -1;
-  ImportOptions importOptions;
-  for (const DeclaredInput &input : *declared) {
+  BatchPlan plan;
+  for (const DeclaredInput &input : declared) {
     auto it = llvm::find_if(
         set, [&](const CalibrationArray &a) { return a.name == input.name; });
     if (it == set.end())
@@ -347,69 +109,53 @@ mlir::qc::calibrate(MLIRContext &ctx, const CalibrationOptions &options,
       return emitError(loc) << "cannot batch " << numSamples
                             << " calibration samples by " << b;
     batch = b;
-    importOptions.inputShapes[input.name] = pin;
+    plan.importOptions.inputShapes[input.name] = pin;
   }
+  plan.batch = batch;
+  plan.numBatches = numSamples / batch;
+  return plan;
+}
 
-  auto t0 = std::chrono::steady_clock::now();
-  auto phase = [&](const char *what) {
-    if (!std::getenv("QC_CALIBRATION_TIMING"))
-      return;
-    auto t1 = std::chrono::steady_clock::now();
-    llvm::errs() << "calibration: " << what << " "
-                 << std::chrono::duration<double>(t1 - t0).count() << " s\n";
-    t0 = t1;
-  };
-  OwningOpRef<ModuleOp> module =
-      importONNXFile(options.modelPath, &ctx, importOptions);
-  if (!module)
-    return failure();
-  auto func = module->lookupSymbol<func::FuncOp>(kEntryFunction);
-  if (failed(checkIndexInputs(func, set, loc)))
-    return failure();
-  if (quantizedSource)
-    transplantQuantizedWeights(quantizedSource, func);
-  unsigned numOutputs = func.getNumResults();
-  FailureOr<std::vector<LayerProbe>> probes = instrument(func, layerNames);
-  if (failed(probes))
-    return failure();
-
+/// Compiles the instrumented `module` with the host backend, links it as a
+/// shared object and loads it.
+FailureOr<std::unique_ptr<LoadedModel>>
+compileAndLoad(ModuleOp module, const CalibrationOptions &options,
+               Location loc) {
   // Compile exactly as a final binary, then link a shared object.
-  FailureOr<ModelSignature> signature = getModelSignature(*module);
-  if (failed(signature) || failed(lowerToLLVMDialect(*module)))
-    return failure();
-  std::string error;
-  std::unique_ptr<llvm::TargetMachine> machine =
-      createTargetMachine(options.target, error);
-  if (!machine)
-    return emitError(loc) << error;
-  llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule = translateToLLVMIR(
-      *module, llvmContext, *signature, *machine, options.target.optLevel);
-  if (!llvmModule)
-    return failure();
   SmallString<128> object, shared;
   if (llvm::sys::fs::createTemporaryFile("quantc-calib", "o", object) ||
       llvm::sys::fs::createTemporaryFile("quantc-calib", "so", shared))
     return emitError(loc) << "cannot create temporary files";
+  // A loaded shared object stays mapped once its file is removed.
   llvm::FileRemover removeObject(object), removeShared(shared);
-  if (failed(emitObjectFile(*llvmModule, *machine, object, error)) ||
-      failed(runSystemLinker(
-          options.linker,
-          {"-shared", object.str().str(), "-lm", "-o", shared.str().str()},
-          error)))
+  std::string error;
+  if (failed(compileToObject(module, *options.backend, object, error)))
+    return error.empty() ? failure()
+                         : emitError(loc) << "calibration model: " << error;
+  if (failed(linkSharedObject(options.linker, object,
+                              options.backend->getLinkLibraries(), shared,
+                              error)))
     return emitError(loc) << "calibration model: " << error;
-  phase("compile");
-  LoadedModel model;
-  model.handle = dlopen(shared.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (model.handle) {
-    model.run = reinterpret_cast<void (*)(void **)>(
-        dlsym(model.handle, "qc_model_run"));
-    model.desc =
-        static_cast<const qc_model_desc *>(dlsym(model.handle, "qc_model"));
+  auto model = std::make_unique<LoadedModel>();
+  model->handle = dlopen(shared.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (model->handle) {
+    model->run = reinterpret_cast<void (*)(void **)>(
+        dlsym(model->handle, "qc_model_run"));
+    model->desc =
+        static_cast<const qc_model_desc *>(dlsym(model->handle, "qc_model"));
   }
-  if (!model.run || !model.desc)
+  if (!model->run || !model->desc)
     return emitError(loc) << "cannot load the calibration model: " << dlerror();
+  return model;
+}
 
+/// Runs `model` over every batch of `set` and returns the statistics of
+/// each probe (in probe order); `numOutputs` is the number of the model's
+/// own outputs, before the probes.
+FailureOr<std::vector<LayerStatistics>>
+runBatches(const LoadedModel &model, const CalibrationOptions &options,
+           const std::vector<CalibrationArray> &set, const BatchPlan &plan,
+           ArrayRef<LayerProbe> probes, unsigned numOutputs, Location loc) {
   // Inputs: which calibration array feeds each, and bytes per sample.
   const qc_model_desc &desc = *model.desc;
   std::vector<const CalibrationArray *> feeds;
@@ -430,10 +176,14 @@ mlir::qc::calibrate(MLIRContext &ctx, const CalibrationOptions &options,
     return n;
   };
 
-  int64_t numBatches = numSamples / batch;
+  int64_t numBatches = plan.numBatches, batch = plan.batch;
+  int64_t numSamples = set.front().numSamples;
+  unsigned cores = options.threads
+                       ? options.threads
+                       : std::max(1u, std::thread::hardware_concurrency());
   unsigned threads =
-      std::max<unsigned>(1, std::min<unsigned>(options.threads, numBatches));
-  size_t numProbes = probes->size();
+      std::max<unsigned>(1, std::min<int64_t>(cores, numBatches));
+  size_t numProbes = probes.size();
   std::vector<std::vector<Accumulator>> partial(threads);
   // Rows are sampled at a fixed stride so the sample does not depend on
   // the thread count; the stride needs the row count of one batch, known
@@ -457,7 +207,7 @@ mlir::qc::calibrate(MLIRContext &ctx, const CalibrationOptions &options,
     std::vector<Accumulator> &acc = partial[t];
     acc.resize(numProbes);
     for (size_t p = 0; p < numProbes; ++p) {
-      int64_t k = (*probes)[p].rowLength;
+      int64_t k = probes[p].rowLength;
       acc[p].xtx = Eigen::MatrixXd::Zero(k, k);
       acc[p].sumAbs = Eigen::VectorXd::Zero(k);
     }
@@ -474,7 +224,7 @@ mlir::qc::calibrate(MLIRContext &ctx, const CalibrationOptions &options,
         const auto *data = reinterpret_cast<const float *>(
             buffers[desc.num_inputs + numOutputs + p].data());
         int64_t numel = bytesOf(out) / sizeof(float);
-        Eigen::MatrixXf x = rowsOf((*probes)[p], data, numel);
+        Eigen::MatrixXf x = rowsOf(probes[p], data, numel);
         Eigen::MatrixXd xd = x.cast<double>();
         acc[p].xtx.selfadjointView<Eigen::Lower>().rankUpdate(xd.transpose());
         acc[p].sumAbs += xd.cwiseAbs().colwise().sum().transpose();
@@ -513,11 +263,10 @@ mlir::qc::calibrate(MLIRContext &ctx, const CalibrationOptions &options,
   if (showProgress)
     llvm::errs() << "\rquantc: calibrated " << numSamples << " samples in "
                  << numBatches << " batches\n";
-  phase("run");
 
-  llvm::StringMap<LayerStatistics> stats;
+  // Merge the threads' partial sums.
   for (size_t p = 0; p < numProbes; ++p) {
-    int64_t k = (*probes)[p].rowLength;
+    int64_t k = probes[p].rowLength;
     Eigen::MatrixXd xtx = Eigen::MatrixXd::Zero(k, k);
     Eigen::VectorXd sumAbs = Eigen::VectorXd::Zero(k);
     int64_t rows = 0;
@@ -535,9 +284,65 @@ mlir::qc::calibrate(MLIRContext &ctx, const CalibrationOptions &options,
     s.rows = rows;
     s.xtx.assign(xtx.data(), xtx.data() + k * k);
     s.sumAbs.assign(sumAbs.data(), sumAbs.data() + k);
-    for (const std::string &layer : (*probes)[p].layers)
-      stats[layer] = s;
   }
+  return results;
+}
+
+} // namespace
+
+FailureOr<llvm::StringMap<LayerStatistics>>
+mlir::qc::calibrate(MLIRContext &ctx, const CalibrationOptions &options,
+                    const std::vector<CalibrationArray> &set,
+                    ModuleOp quantizedSource,
+                    ArrayRef<std::string> layerNames) {
+  Location loc = FileLineColLoc::get(&ctx, options.modelPath, 0, 0);
+  if (set.empty())
+    return emitError(loc) << "calibration needs --calib NAME=FILE.npy";
+  FailureOr<std::vector<DeclaredInput>> declared =
+      readDeclaredInputs(options.modelPath, &ctx);
+  if (failed(declared))
+    return failure();
+  FailureOr<BatchPlan> plan = planBatches(loc, options, set, *declared);
+  if (failed(plan))
+    return failure();
+
+  auto t0 = std::chrono::steady_clock::now();
+  auto phase = [&](const char *what) {
+    if (!std::getenv("QC_CALIBRATION_TIMING"))
+      return;
+    auto t1 = std::chrono::steady_clock::now();
+    llvm::errs() << "calibration: " << what << " "
+                 << std::chrono::duration<double>(t1 - t0).count() << " s\n";
+    t0 = t1;
+  };
+  OwningOpRef<ModuleOp> module =
+      importONNXFile(options.modelPath, &ctx, plan->importOptions);
+  if (!module)
+    return failure();
+  auto func = module->lookupSymbol<func::FuncOp>(kEntryFunction);
+  if (failed(checkIndexInputs(func, set, loc)))
+    return failure();
+  if (quantizedSource)
+    transplantQuantizedWeights(quantizedSource, func);
+  unsigned numOutputs = func.getNumResults();
+  FailureOr<std::vector<LayerProbe>> probes = instrument(func, layerNames);
+  if (failed(probes))
+    return failure();
+  FailureOr<std::unique_ptr<LoadedModel>> model =
+      compileAndLoad(*module, options, loc);
+  if (failed(model))
+    return failure();
+  phase("compile");
+  FailureOr<std::vector<LayerStatistics>> results =
+      runBatches(**model, options, set, *plan, *probes, numOutputs, loc);
+  if (failed(results))
+    return failure();
+  phase("run");
+
+  llvm::StringMap<LayerStatistics> stats;
+  for (auto [probe, s] : llvm::zip(*probes, *results))
+    for (const std::string &layer : probe.layers)
+      stats[layer] = s;
   return stats;
 }
 

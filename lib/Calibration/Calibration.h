@@ -11,7 +11,7 @@
 #ifndef QC_LIB_CALIBRATION_CALIBRATION_H
 #define QC_LIB_CALIBRATION_CALIBRATION_H
 
-#include "targets/CPU/CPUTarget.h"
+#include "targets/Common/TargetBackend.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringMap.h"
@@ -49,12 +49,13 @@ struct LayerStatistics {
 
 struct CalibrationOptions {
   std::string modelPath; ///< The ONNX model, re-imported at batch shape.
-  CPUTargetOptions target;
+  /// Compiles the calibration model for this machine.
+  std::shared_ptr<const TargetBackend> backend;
   std::string linker; ///< C compiler used to link the shared object.
   int64_t maxSampleRows = 2048;
   int64_t maxBatch = 16; ///< Samples per run where the batch dim is free.
-  unsigned threads = 2;
-  bool progress = true; ///< On stderr, when it is a terminal.
+  unsigned threads = 0;  ///< 0: all cores.
+  bool progress = true;  ///< On stderr, when it is a terminal.
 };
 
 /// Runs the model on `set` and returns statistics for `layerNames`. Layers

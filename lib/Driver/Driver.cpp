@@ -10,10 +10,12 @@
 
 #include "lib/Calibration/Calibration.h"
 #include "lib/Import/ONNXImporter.h"
+#include "lib/Pipelines/Pipelines.h"
 #include "lib/Support/LayerQuantization.h"
 #include "lib/Support/WeightConstants.h"
 #include "passes/Quantization/Passes.h"
-#include "targets/CPU/CPUTarget.h"
+#include "targets/CPU/CPUBackend.h"
+#include "targets/Common/Linker.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
@@ -85,6 +87,8 @@ LogicalResult printDiagnostic(Diagnostic &diag) {
 }
 
 std::string defaultOutput(const DriverOptions &options) {
+  if (options.compileTo != CompilePhase::None)
+    return "-";
   switch (options.emit) {
   case EmitKind::Exe:
   case EmitKind::Obj: {
@@ -107,15 +111,6 @@ LogicalResult runPass(ModuleOp module, Create create,
   configure(passOptions);
   pm.addNestedPass<func::FuncOp>(create(passOptions));
   return pm.run(module);
-}
-
-template <typename Options>
-void setCommonOptions(Options &o, const DriverOptions &options) {
-  o.bits = options.bits;
-  o.groupSize = options.groupSize;
-  o.symmetric = options.symmetric;
-  o.scaleType = options.scaleType;
-  o.exclude = options.exclude;
 }
 
 /// Names of the layers the weight pass will quantize, in program order.
@@ -160,14 +155,15 @@ sequentialStages(ModuleOp module, const std::vector<std::string> &names) {
 CalibrationOptions calibrationOptions(const DriverOptions &options) {
   CalibrationOptions c;
   c.modelPath = options.inputPath;
-  c.target = {options.triple.empty() ? "" : options.triple,
-              options.triple.empty() ? options.cpu : options.cpu,
-              options.features, options.optLevel};
-  // Calibration runs here, on the host, whatever the final target.
-  if (!options.triple.empty())
-    c.target = CPUTargetOptions{};
+  // Calibration runs here, on the host, whatever the final target: the
+  // final CPU and features apply only when compiling for the host.
+  CPUTargetOptions host;
+  if (options.triple.empty())
+    host = {"", options.cpu, options.features, options.optLevel};
+  c.backend = std::make_shared<CPUBackend>(host);
   c.linker = options.linker;
   c.maxBatch = options.calibrationBatch;
+  c.threads = options.threads;
   c.progress = options.progress;
   return c;
 }
@@ -178,8 +174,8 @@ void summarizeFloatLayers(ModuleOp module) {
   module.walk([&](Operation *op) {
     auto reason = op->getAttrOfType<StringAttr>(kFloatReasonAttr);
     auto layer = dyn_cast<QuantizableLayer>(op);
-    if (!reason || (layer && isa<QWeightType>(
-                                 layer.getWeightOperand().get().getType())))
+    if (!reason ||
+        (layer && isa<QWeightType>(layer.getWeightOperand().get().getType())))
       return;
     floats.emplace_back(getLayerName(op->getLoc()), reason.str());
   });
@@ -190,8 +186,8 @@ void summarizeFloatLayers(ModuleOp module) {
                << (floats.size() == 1 ? "s" : "") << " in float:\n";
   constexpr size_t kShown = 16;
   for (size_t i = 0; i < floats.size() && i < kShown; ++i)
-    llvm::errs() << "quantc: note:   '" << floats[i].first << "': "
-                 << floats[i].second << "\n";
+    llvm::errs() << "quantc: note:   '" << floats[i].first
+                 << "': " << floats[i].second << "\n";
   if (floats.size() > kShown)
     llvm::errs() << "quantc: note:   ... and " << floats.size() - kShown
                  << " more (see --report)\n";
@@ -251,22 +247,40 @@ LogicalResult runQuantization(ModuleOp module, const DriverOptions &options) {
     removeStatsAttrs(module);
   }
 
+  // One quantization step: lib/Pipelines' buildQuantizationPipeline on
+  // the statistics attached so far (quantc-opt --qc-quantize-pipeline).
+  auto quantizeStep = [&]() {
+    QuantizationPipelineOptions q;
+    q.method = options.quant == QuantMethod::GPTQ  ? QuantizationMethod::GPTQ
+               : options.quant == QuantMethod::AWQ ? QuantizationMethod::AWQ
+                                                   : QuantizationMethod::RTN;
+    q.bits = options.bits;
+    q.groupSize = options.groupSize;
+    q.symmetric = options.symmetric;
+    q.scaleType = options.scaleType;
+    q.exclude = options.exclude;
+    // Layers of later stages have no statistics yet.
+    q.requireStatistics = false;
+    q.actOrder = options.actOrder;
+    q.staticGroups = options.staticGroups;
+    q.damp = options.damp;
+    PassManager pm(&ctx);
+    buildQuantizationPipeline(pm, q);
+    return pm.run(module);
+  };
   switch (options.quant) {
   case QuantMethod::None:
     break;
   case QuantMethod::RTN:
-    if (failed(runPass<RTNPassOptions>(
-            module, [](auto &o) { return createRTNPass(o); },
-            [&](RTNPassOptions &o) { setCommonOptions(o, options); })))
+    if (failed(quantizeStep()))
       return failure();
     break;
   case QuantMethod::GPTQ:
   case QuantMethod::AWQ: {
     std::vector<std::string> names = layersToQuantize(module, options);
     FailureOr<std::vector<std::vector<std::string>>> stages =
-        options.sequential
-            ? sequentialStages(module, names)
-            : std::vector<std::vector<std::string>>{names};
+        options.sequential ? sequentialStages(module, names)
+                           : std::vector<std::vector<std::string>>{names};
     if (failed(stages))
       return failure();
     for (auto [i, stage] : llvm::enumerate(*stages)) {
@@ -278,24 +292,7 @@ LogicalResult runQuantization(ModuleOp module, const DriverOptions &options) {
       if (failed(stats))
         return failure();
       attachStatistics(module, *stats);
-      LogicalResult result =
-          options.quant == QuantMethod::GPTQ
-              ? runPass<GPTQPassOptions>(
-                    module, [](auto &o) { return createGPTQPass(o); },
-                    [&](GPTQPassOptions &o) {
-                      setCommonOptions(o, options);
-                      o.requireStatistics = false;
-                      o.actOrder = options.actOrder;
-                      o.staticGroups = options.staticGroups;
-                      o.damp = options.damp;
-                    })
-              : runPass<AWQPassOptions>(
-                    module, [](auto &o) { return createAWQPass(o); },
-                    [&](AWQPassOptions &o) {
-                      setCommonOptions(o, options);
-                      o.requireStatistics = false;
-                    });
-      if (failed(result))
+      if (failed(quantizeStep()))
         return failure();
     }
     break;
@@ -340,18 +337,16 @@ std::string findRuntimeLibrary(const DriverOptions &options) {
   return std::string(path);
 }
 
-int link(const DriverOptions &options, StringRef object, StringRef output) {
+int link(const DriverOptions &options, const TargetBackend &backend,
+         StringRef object, StringRef output) {
   std::string runtime = findRuntimeLibrary(options);
   if (!llvm::sys::fs::exists(runtime))
     return fail("runtime library not found at '" + runtime +
                 "' (set --runtime-lib or QC_RUNTIME_LIB)");
   std::string error;
-  if (failed(runSystemLinker(options.linker,
-                             {object.str(), runtime, "-lm", "-o", output.str()},
-                             error))) {
-    llvm::sys::fs::remove(output);
+  if (failed(linkExecutable(options.linker, object, runtime,
+                            backend.getLinkLibraries(), output, error)))
     return fail(error);
-  }
   return 0;
 }
 
@@ -381,9 +376,6 @@ int mlir::qc::compileModel(const DriverOptions &options, MLIRContext &ctx) {
       importONNXFile(options.inputPath, &ctx, importOptions);
   if (!module || failed(verify(*module)))
     return 1;
-  if (failed(runQuantization(*module, options)))
-    return 1;
-
   std::string output =
       options.outputPath.empty() ? defaultOutput(options) : options.outputPath;
   auto writeText = [&](auto print) {
@@ -395,36 +387,47 @@ int mlir::qc::compileModel(const DriverOptions &options, MLIRContext &ctx) {
     file->keep();
     return 0;
   };
-  if (options.emit == EmitKind::MLIR)
+  if (options.compileTo == CompilePhase::Import)
+    return writeText([&](raw_ostream &os) { module->print(os); });
+  if (failed(runQuantization(*module, options)))
+    return 1;
+
+  if (options.compileTo == CompilePhase::Quantized ||
+      options.emit == EmitKind::MLIR)
     return writeText([&](raw_ostream &os) { module->print(os); });
 
-  // The signature is read before lowering rewrites the entry's types.
-  FailureOr<ModelSignature> signature = getModelSignature(*module);
-  if (failed(signature) || failed(lowerToLLVMDialect(*module)))
-    return 1;
-  if (options.emit == EmitKind::LLVMDialect)
+  CPUBackend backend(CPUTargetOptions{options.triple, options.cpu,
+                                      options.features, options.optLevel});
+  if (options.compileTo == CompilePhase::Linalg) {
+    if (failed(lowerModule(*module, backend, LoweringPhase::Linalg)))
+      return 1;
     return writeText([&](raw_ostream &os) { module->print(os); });
-
-  CPUTargetOptions targetOptions{options.triple, options.cpu, options.features,
-                                 options.optLevel};
-  std::string error;
-  std::unique_ptr<llvm::TargetMachine> machine =
-      createTargetMachine(targetOptions, error);
-  if (!machine)
-    return fail(error);
-  llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule = translateToLLVMIR(
-      *module, llvmContext, *signature, *machine, options.optLevel);
-  if (!llvmModule)
-    return 1;
-  if (options.emit == EmitKind::LLVMIR)
-    return writeText([&](raw_ostream &os) { llvmModule->print(os, nullptr); });
-
-  if (options.emit == EmitKind::Obj) {
-    if (failed(emitObjectFile(*llvmModule, *machine, output, error))) {
-      llvm::sys::fs::remove(output);
+  }
+  bool stopAtLLVMDialect = options.compileTo == CompilePhase::LLVM ||
+                           options.emit == EmitKind::LLVMDialect;
+  if (stopAtLLVMDialect || options.emit == EmitKind::LLVMIR) {
+    // The signature is read before lowering rewrites the entry's types.
+    FailureOr<ModelSignature> signature = getModelSignature(*module);
+    if (failed(signature) ||
+        failed(lowerModule(*module, backend, LoweringPhase::LLVM)))
+      return 1;
+    if (stopAtLLVMDialect)
+      return writeText([&](raw_ostream &os) { module->print(os); });
+    std::string error;
+    auto file = openOutputFile(output, &error);
+    if (!file)
       return fail(error);
-    }
+    if (failed(backend.serialize(*module, *signature, ArtifactKind::LLVMIR,
+                                 file->os(), error)))
+      return error.empty() ? 1 : fail(error);
+    file->keep();
+    return 0;
+  }
+
+  std::string error;
+  if (options.emit == EmitKind::Obj) {
+    if (failed(compileToObject(*module, backend, output, error)))
+      return error.empty() ? 1 : fail(error);
     return 0;
   }
   SmallString<128> object;
@@ -432,7 +435,7 @@ int mlir::qc::compileModel(const DriverOptions &options, MLIRContext &ctx) {
           llvm::sys::fs::createTemporaryFile("quantc", "o", object))
     return fail("cannot create a temporary file: " + ec.message());
   llvm::FileRemover removeObject(object);
-  if (failed(emitObjectFile(*llvmModule, *machine, object, error)))
-    return fail(error);
-  return link(options, object, output);
+  if (failed(compileToObject(*module, backend, object, error)))
+    return error.empty() ? 1 : fail(error);
+  return link(options, backend, object, output);
 }

@@ -80,9 +80,7 @@ static DenseElementsAttr evaluateGeneric(linalg::GenericOp op) {
   SmallVector<Attribute> results(resultType.getNumElements());
 
   SmallVector<int64_t> point(ranges.size(), 0);
-  int64_t total = 1;
-  for (int64_t r : ranges)
-    total *= r;
+  int64_t total = ShapedType::getNumElements(ranges);
   if (total > kMaxFoldElements)
     return nullptr;
   for (int64_t n = 0; n < total; ++n) {
@@ -151,9 +149,7 @@ static DenseElementsAttr evaluateSlice(tensor::ExtractSliceOp op) {
                     shape = op.getSourceType().getShape();
   SmallVector<Attribute> all = llvm::to_vector(source.getValues<Attribute>());
   SmallVector<Attribute> values;
-  int64_t count = 1;
-  for (int64_t s : sizes)
-    count *= s;
+  int64_t count = ShapedType::getNumElements(sizes);
   SmallVector<int64_t> index(sizes.size(), 0);
   for (int64_t n = 0; n < count; ++n) {
     for (int64_t d = int64_t(sizes.size()) - 1, rest = n; d >= 0; --d) {
@@ -219,7 +215,8 @@ static std::optional<std::vector<char>> constantBytes(Value v) {
     return std::nullopt;
   size_t width = type.getElementType().getIntOrFloatBitWidth() / 8;
   size_t count = type.getNumElements();
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
+  if (auto resource =
+          dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob || blob->getData().size() != width * count)
       return std::nullopt;
@@ -346,7 +343,8 @@ Value mlir::qc::foldWeightView(OpBuilder &b, Value v) {
     bytes = constantBytes(foldWeightView(b, def->getOperand(0)));
   } else if (auto generic = dyn_cast<linalg::GenericOp>(def)) {
     if (generic.getNumDpsInputs() == 1)
-      if (auto input = constantBytes(foldWeightView(b, generic.getDpsInputs()[0])))
+      if (auto input =
+              constantBytes(foldWeightView(b, generic.getDpsInputs()[0])))
         bytes = evaluateDataMovement(generic, *input);
   }
   if (!bytes)

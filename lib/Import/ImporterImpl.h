@@ -8,6 +8,9 @@
 #ifndef QC_LIB_IMPORT_IMPORTERIMPL_H
 #define QC_LIB_IMPORT_IMPORTERIMPL_H
 
+#include "dialects/QC/IR/QCContract.h"
+#include "lib/Support/ElementTypes.h"
+
 #include "onnx/onnx_pb.h"
 
 #include "mlir/IR/Builders.h"
@@ -76,9 +79,14 @@ OpHandler lookupOpHandler(llvm::StringRef opType);
 
 /// Handlers by family, one file each (ONNXOps.cpp collects them).
 void addLayerOps(OpTable &table);
-void addElementwiseOps(OpTable &table);
+void addActivationOps(OpTable &table);
+void addArithmeticOps(OpTable &table);
+void addCastAndLogicOps(OpTable &table);
 void addShapeOps(OpTable &table);
+void addDataMovementOps(OpTable &table);
 void addReductionOps(OpTable &table);
+void addNormalizationOps(OpTable &table);
+void addPoolingOps(OpTable &table);
 void addResizeOps(OpTable &table);
 void addIndexingOps(OpTable &table);
 void addConvTransposeOps(OpTable &table);
@@ -96,6 +104,14 @@ using CombineFn =
 /// reduced dims as size 1 when `keepDims`.
 Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
              TypedAttr init, bool keepDims, CombineFn combine);
+
+/// The lowest value of float or integer type `t` (-inf, or the signed
+/// minimum): where a max reduction starts.
+TypedAttr lowestAttr(OpBuilder &b, Type t);
+
+/// `v` as an attribute of float or integer type `t` (truncated to an
+/// integer for integer types).
+TypedAttr numberAttr(OpBuilder &b, Type t, double v);
 
 /// numpy matmul of two activations (batch dims broadcast) as a linalg
 /// contraction.
@@ -160,6 +176,12 @@ LogicalResult resolveAutoPad(NodeContext &nc, ArrayRef<int64_t> inputSpatial,
 /// Fails with an error naming the input unless every input is f32.
 LogicalResult requireF32(NodeContext &nc);
 
+/// Whether `t` is a float type.
+bool isFloat(Type t);
+
+/// Whether `t` is an unsigned integer type (ONNX uint*).
+bool isUnsigned(Type t);
+
 /// The same-width signless type of `t` (arith takes no unsigned integers;
 /// ONNX uint* tensors keep unsigned MLIR element types).
 Type getSignlessType(Type t);
@@ -193,6 +215,47 @@ Value buildGroupedConv(OpBuilder &b, Location loc, Value x, Value w, Value bias,
                        ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
                        int64_t group);
 
+/// The constant elements attribute behind `v` if it is small enough to fold
+/// shape computations on (Reshape, Concat, Gather of constants).
+DenseElementsAttr smallConstant(Value v);
+
+//===----------------------------------------------------------------------===//
+// Element-wise helpers (ONNXArithmetic.cpp, ONNXActivations.cpp,
+// ONNXCastsAndLogic.cpp)
+//===----------------------------------------------------------------------===//
+
+/// A scalar constant of `like`'s type holding `v`.
+Value cst(OpBuilder &b, Location loc, Value like, double v);
+
+/// The element type of ranked tensor `v`.
+Type elementTypeOf(Value v);
+
+/// One element-wise op over all of the node's inputs, with result element
+/// type `resultType` (null: the first input's).
+LogicalResult
+elementwise(NodeContext &nc, Type resultType,
+            function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+
+/// Whether the node's first input is unsigned (ONNX uint*).
+bool unsignedInput(NodeContext &nc);
+
+/// Fails with an error unless all present inputs have one element type.
+LogicalResult requireSameTypes(NodeContext &nc);
+
+/// Converts signless scalar `v` holding an ONNX `from` value to the signless
+/// form of `to` with ONNX Cast semantics: float -> int truncates toward zero
+/// (wrapping out-of-range values like numpy does), anything -> bool is
+/// "!= 0", integers are sign- or zero-extended by their source type.
+Value castScalar(OpBuilder &b, Location loc, Value v, Type from, Type to);
+
+/// Input 0 converted to element type `to` by `fn` (signless scalars).
+LogicalResult mapInput(NodeContext &nc, Type to,
+                       function_ref<Value(OpBuilder &, Location, Value)> fn);
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
 /// `v` replaced by a constant when it is a small element-wise computation on
 /// constants (shape arithmetic), else `v` itself.
 Value foldToConstant(OpBuilder &b, Value v);
@@ -204,8 +267,9 @@ Value foldToConstant(OpBuilder &b, Value v);
 /// The original constant is left for its other users.
 Value foldWeightView(OpBuilder &b, Value v);
 
-/// MLIR element type of an ONNX TensorProto data type, or null.
-Type getElementType(MLIRContext *ctx, int32_t onnxType);
+/// "17 (FLOAT8E4M3FN)": an ONNX data type for error messages (our libonnx
+/// predates the newer types' names).
+std::string describeONNXType(int32_t onnxType);
 
 /// Builds the constant of an ONNX tensor (initializer or Constant value),
 /// checking that its data matches its shape. Returns null after emitting an

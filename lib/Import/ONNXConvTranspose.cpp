@@ -18,16 +18,12 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::qc;
 
 namespace {
-
-/// Floor division (pads from output_shape may be negative).
-int64_t floorDiv(int64_t a, int64_t b) {
-  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
-}
 
 LogicalResult importConvTranspose(NodeContext &nc) {
   if (failed(requireF32(nc)))
@@ -101,8 +97,9 @@ LogicalResult importConvTranspose(NodeContext &nc) {
       // the end, everything else at the beginning.
       out[i] = outputShape.empty() ? in[i] * strides[i] : outputShape[i];
       int64_t total = full - out[i];
-      padBegin[i] = autoPad == "SAME_UPPER" ? floorDiv(total, 2)
-                                            : total - floorDiv(total, 2);
+      padBegin[i] = autoPad == "SAME_UPPER"
+                        ? llvm::divideFloorSigned(total, 2)
+                        : total - llvm::divideFloorSigned(total, 2);
     }
     if (out[i] < 1)
       return nc.error() << "output spatial dim " << i << " would be " << out[i];
@@ -123,7 +120,8 @@ LogicalResult importConvTranspose(NodeContext &nc) {
     int64_t extent = out[i] + span1;
     int64_t lo = span1 - padBegin[i];
     first[i] = lo >= 0 ? 0 : (-lo + strides[i] - 1) / strides[i];
-    int64_t last = std::min(in[i] - 1, floorDiv(extent - 1 - lo, strides[i]));
+    int64_t last = std::min(
+        in[i] - 1, llvm::divideFloorSigned(extent - 1 - lo, strides[i]));
     count[i] = last - first[i] + 1;
     empty |= count[i] <= 0;
     offset[i] = lo + first[i] * strides[i];
@@ -184,12 +182,11 @@ LogicalResult importConvTranspose(NodeContext &nc) {
                                   dilations, group, error);
     if (failed(shape))
       return nc.error() << error;
-    nc.setOutput(0, Conv2DOp::create(b, loc, RankedTensorType::get(*shape, f32),
-                                     spread, wc, bias,
-                                     b.getDenseI64ArrayAttr(ones),
-                                     b.getDenseI64ArrayAttr(zeros),
-                                     b.getDenseI64ArrayAttr(dilations),
-                                     b.getI64IntegerAttr(group)));
+    nc.setOutput(
+        0, Conv2DOp::create(
+               b, loc, RankedTensorType::get(*shape, f32), spread, wc, bias,
+               b.getDenseI64ArrayAttr(ones), b.getDenseI64ArrayAttr(zeros),
+               b.getDenseI64ArrayAttr(dilations), b.getI64IntegerAttr(group)));
     return success();
   }
   Value y = buildGroupedConv(b, loc, spread, w, bias,

@@ -2,7 +2,8 @@
 //
 // Graph-level import: parsing, graph inputs (with --input-shape pins),
 // initializers as resource blobs, nodes in order, outputs. Op semantics live
-// in ONNXOps.cpp. Result types are computed by our own op handlers rather
+// in the op handler files (table in ONNXOps.cpp), tensors in
+// ONNXTensors.cpp. Result types are computed by our own op handlers rather
 // than by libonnx shape inference, so opsets newer than libonnx still import.
 //
 //===----------------------------------------------------------------------===//
@@ -10,6 +11,7 @@
 #include "lib/Import/ONNXImporter.h"
 #include "lib/Import/ImporterImpl.h"
 
+#include "lib/Support/ElementTypes.h"
 #include "lib/Support/LinalgBuilders.h"
 #include "lib/Support/WeightConstants.h"
 
@@ -22,7 +24,6 @@ extern "C" {
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringSet.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -71,238 +72,6 @@ std::vector<int64_t> NodeContext::getInts(llvm::StringRef name,
 
 Location NodeContext::nameLoc(llvm::StringRef name) const {
   return NameLoc::get(StringAttr::get(b.getContext(), name));
-}
-
-//===----------------------------------------------------------------------===//
-// Tensors
-//===----------------------------------------------------------------------===//
-
-namespace {
-
-/// A supported ONNX element type. This table is the one mapping between
-/// ONNX types, MLIR element types and the runtime's qc_dtype (the CPU
-/// target's getDType is its inverse). uint* become unsigned MLIR integer
-/// types so that handlers can tell them apart; arith ops compute on their
-/// signless view (see ONNXElementwise.cpp).
-struct ElementTypeInfo {
-  int32_t onnxType;
-  int32_t dtype; // enum qc_dtype
-  enum Kind { Float, BFloat, Signless, Unsigned } kind;
-  unsigned width;
-};
-
-constexpr ElementTypeInfo kElementTypes[] = {
-    {onnx::TensorProto::FLOAT, QC_DTYPE_F32, ElementTypeInfo::Float, 32},
-    {onnx::TensorProto::DOUBLE, QC_DTYPE_F64, ElementTypeInfo::Float, 64},
-    {onnx::TensorProto::FLOAT16, QC_DTYPE_F16, ElementTypeInfo::Float, 16},
-    // bfloat16 weights and compute; .npy has no bfloat16, so no runtime
-    // dtype: a bf16 graph input or output is reported at the boundary.
-    {onnx::TensorProto::BFLOAT16, 0, ElementTypeInfo::BFloat, 16},
-    {onnx::TensorProto::INT8, QC_DTYPE_I8, ElementTypeInfo::Signless, 8},
-    {onnx::TensorProto::UINT8, QC_DTYPE_U8, ElementTypeInfo::Unsigned, 8},
-    {onnx::TensorProto::INT16, QC_DTYPE_I16, ElementTypeInfo::Signless, 16},
-    {onnx::TensorProto::UINT16, QC_DTYPE_U16, ElementTypeInfo::Unsigned, 16},
-    {onnx::TensorProto::INT32, QC_DTYPE_I32, ElementTypeInfo::Signless, 32},
-    {onnx::TensorProto::UINT32, QC_DTYPE_U32, ElementTypeInfo::Unsigned, 32},
-    {onnx::TensorProto::INT64, QC_DTYPE_I64, ElementTypeInfo::Signless, 64},
-    {onnx::TensorProto::UINT64, QC_DTYPE_U64, ElementTypeInfo::Unsigned, 64},
-    {onnx::TensorProto::BOOL, QC_DTYPE_BOOL, ElementTypeInfo::Signless, 1},
-};
-
-Type toMLIRType(MLIRContext *ctx, const ElementTypeInfo &info) {
-  switch (info.kind) {
-  case ElementTypeInfo::Float:
-    return info.width == 32   ? Type(Float32Type::get(ctx))
-           : info.width == 64 ? Type(Float64Type::get(ctx))
-                              : Type(Float16Type::get(ctx));
-  case ElementTypeInfo::BFloat:
-    return BFloat16Type::get(ctx);
-  case ElementTypeInfo::Signless:
-    return IntegerType::get(ctx, info.width);
-  case ElementTypeInfo::Unsigned:
-    return IntegerType::get(ctx, info.width, IntegerType::Unsigned);
-  }
-  llvm_unreachable("unknown element type kind");
-}
-
-/// The MLIR element type of qc_dtype `dtype`, or null.
-Type getElementTypeOfDType(MLIRContext *ctx, int32_t dtype) {
-  for (const ElementTypeInfo &info : kElementTypes)
-    if (info.dtype == dtype && dtype != 0)
-      return toMLIRType(ctx, info);
-  return nullptr;
-}
-
-/// "17 (FLOAT8E4M3FN)": our libonnx predates the newer types' names.
-std::string describeONNXType(int32_t onnxType) {
-  static const char *const names[] = {
-      "UNDEFINED",      "FLOAT",      "UINT8",
-      "INT8",           "UINT16",     "INT16",
-      "INT32",          "INT64",      "STRING",
-      "BOOL",           "FLOAT16",    "DOUBLE",
-      "UINT32",         "UINT64",     "COMPLEX64",
-      "COMPLEX128",     "BFLOAT16",   "FLOAT8E4M3FN",
-      "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ",
-      "UINT4",          "INT4",       "FLOAT4E2M1",
-      "FLOAT8E8M0",     "UINT2",      "INT2"};
-  std::string text = std::to_string(onnxType);
-  if (onnxType >= 0 && onnxType < int32_t(std::size(names)))
-    text += std::string(" (") + names[onnxType] + ")";
-  return text;
-}
-
-} // namespace
-
-Type mlir::qc::getElementType(MLIRContext *ctx, int32_t onnxType) {
-  for (const ElementTypeInfo &info : kElementTypes)
-    if (info.onnxType == onnxType)
-      return toMLIRType(ctx, info);
-  return nullptr;
-}
-
-/// Appends the typed repeated field of `t` as raw little-endian bytes.
-static bool appendTypedData(const onnx::TensorProto &t, Type elementType,
-                            std::vector<char> &bytes) {
-  auto append = [&](auto value) {
-    const char *p = reinterpret_cast<const char *>(&value);
-    bytes.insert(bytes.end(), p, p + sizeof(value));
-  };
-  // ONNX keeps (u)int8/16, bool and float16 in int32_data, uint32/64 in
-  // uint64_data.
-  if (elementType.isF32()) {
-    for (float v : t.float_data())
-      append(v);
-  } else if (elementType.isF64()) {
-    for (double v : t.double_data())
-      append(v);
-  } else if (elementType.isF16() || elementType.isBF16()) {
-    for (int32_t v : t.int32_data())
-      append(uint16_t(v));
-  } else if (elementType.isInteger(1)) {
-    for (int32_t v : t.int32_data())
-      append(int8_t(v != 0));
-  } else if (elementType.isUnsignedInteger(64)) {
-    for (uint64_t v : t.uint64_data())
-      append(v);
-  } else if (elementType.isUnsignedInteger(32)) {
-    for (uint64_t v : t.uint64_data())
-      append(uint32_t(v));
-  } else if (elementType.isInteger(64)) {
-    for (int64_t v : t.int64_data())
-      append(v);
-  } else if (elementType.isInteger(32)) {
-    for (int32_t v : t.int32_data())
-      append(v);
-  } else if (elementType.isInteger(16)) {
-    for (int32_t v : t.int32_data())
-      append(uint16_t(v));
-  } else if (elementType.isInteger(8)) {
-    for (int32_t v : t.int32_data())
-      append(uint8_t(v));
-  } else {
-    return false;
-  }
-  return true;
-}
-
-/// Reads the external data of `t` (keys location, offset, length) from a
-/// file inside `modelDir`, memory-mapped. Fails with an error at `loc`.
-static LogicalResult readExternalData(Location loc, const onnx::TensorProto &t,
-                                      StringRef modelDir,
-                                      std::vector<char> &bytes) {
-  std::string location;
-  int64_t offset = 0, length = -1;
-  for (const auto &entry : t.external_data()) {
-    if (entry.key() == "location")
-      location = entry.value();
-    else if ((entry.key() == "offset" || entry.key() == "length") &&
-             StringRef(entry.value())
-                 .getAsInteger(10, entry.key() == "offset" ? offset : length))
-      return emitError(loc) << "tensor '" << t.name() << "' has invalid "
-                            << entry.key() << " '" << entry.value() << "'";
-  }
-  if (location.empty())
-    return emitError(loc) << "tensor '" << t.name()
-                          << "' uses external data without a location";
-  // The data must stay inside the model's folder: no absolute paths and no
-  // '..' components (a hostile model must not read arbitrary files).
-  SmallVector<StringRef> parts;
-  StringRef(location).split(parts, '/');
-  if (llvm::sys::path::is_absolute(location) ||
-      llvm::is_contained(parts, "..") || StringRef(location).contains('\\'))
-    return emitError(loc) << "tensor '" << t.name()
-                          << "': external data location '" << location
-                          << "' escapes the model's directory";
-  SmallString<256> path(modelDir);
-  llvm::sys::path::append(path, location);
-  uint64_t fileSize;
-  if (std::error_code ec = llvm::sys::fs::file_size(path, fileSize))
-    return emitError(loc) << "tensor '" << t.name()
-                          << "': cannot read external data '" << path
-                          << "': " << ec.message();
-  if (length < 0)
-    length = int64_t(fileSize) - offset;
-  if (offset < 0 || length < 0 || uint64_t(offset + length) > fileSize)
-    return emitError(loc) << "tensor '" << t.name() << "': external data "
-                          << "range [" << offset << ", " << offset + length
-                          << ") is outside '" << location << "' (" << fileSize
-                          << " bytes)";
-  auto buffer = llvm::MemoryBuffer::getFileSlice(path, length, offset);
-  if (!buffer)
-    return emitError(loc) << "tensor '" << t.name()
-                          << "': cannot map external data '" << path
-                          << "': " << buffer.getError().message();
-  bytes.assign((*buffer)->getBufferStart(), (*buffer)->getBufferEnd());
-  return success();
-}
-
-Value mlir::qc::importTensor(OpBuilder &b, Location loc,
-                             const onnx::TensorProto &t, StringRef modelDir) {
-  MLIRContext *ctx = b.getContext();
-  Type elementType = getElementType(ctx, t.data_type());
-  if (!elementType) {
-    emitError(loc) << "tensor '" << t.name() << "' has unsupported data type "
-                   << describeONNXType(t.data_type());
-    return nullptr;
-  }
-  SmallVector<int64_t> shape;
-  int64_t numel = 1;
-  for (int64_t d : t.dims()) {
-    if (d < 0 || (d > 0 && numel > (int64_t(1) << 40) / d)) {
-      emitError(loc) << "tensor '" << t.name() << "' has invalid dimension "
-                     << d;
-      return nullptr;
-    }
-    shape.push_back(d);
-    numel *= d;
-  }
-  // MLIR stores i1 as one byte per element in raw buffers; so does ONNX.
-  int64_t elementBytes =
-      std::max<int64_t>(1, elementType.getIntOrFloatBitWidth() / 8);
-  std::vector<char> bytes;
-  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
-    if (failed(readExternalData(loc, t, modelDir, bytes)))
-      return nullptr;
-  } else if (t.has_raw_data()) {
-    bytes.assign(t.raw_data().begin(), t.raw_data().end());
-  } else if (!appendTypedData(t, elementType, bytes)) {
-    emitError(loc) << "tensor '" << t.name() << "' has no readable data";
-    return nullptr;
-  }
-  if (int64_t(bytes.size()) != numel * elementBytes) {
-    emitError(loc) << "tensor '" << t.name() << "' holds " << bytes.size()
-                   << " bytes of data but its shape needs "
-                   << numel * elementBytes;
-    return nullptr;
-  }
-  auto type = RankedTensorType::get(shape, elementType);
-  if (elementType.isInteger(1)) {
-    SmallVector<bool> values(bytes.begin(), bytes.end());
-    return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(type, ArrayRef<bool>(values)));
-  }
-  return createConstant(b, loc, type, bytes,
-                        t.name().empty() ? "tensor" : t.name());
 }
 
 //===----------------------------------------------------------------------===//
@@ -357,7 +126,7 @@ GraphImporter::inputType(const onnx::ValueInfoProto &input) {
   if (!input.type().has_tensor_type())
     return emitError(loc) << "graph input '" << name << "' is not a tensor";
   const auto &tensorType = input.type().tensor_type();
-  Type elementType = getElementType(ctx, tensorType.elem_type());
+  Type elementType = getTypeOfONNXType(ctx, tensorType.elem_type());
   if (!elementType)
     return emitError(loc) << "graph input '" << name
                           << "' has unsupported element type "
@@ -410,7 +179,7 @@ Value GraphImporter::importBoundInput(StringRef name, StringRef npyPath) {
     return nullptr;
   }
   // Bool arrays would need repacking into an i1 attribute.
-  Type elementType = getElementTypeOfDType(ctx, array.dtype);
+  Type elementType = getTypeOfDType(ctx, array.dtype);
   if (!elementType || elementType.isInteger(1)) {
     qc_npy_free(&array);
     emitError(fileLoc()) << "--bind-input " << name << ": unsupported dtype "
@@ -439,9 +208,9 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
   const onnx::GraphProto &graph = model.graph();
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc());
   (*module)->setAttr(
-      "qc.graph_name",
+      kGraphNameAttr,
       b.getStringAttr(graph.name().empty() ? "model" : graph.name()));
-  (*module)->setAttr("qc.opset", b.getI64IntegerAttr(opset));
+  (*module)->setAttr(kOpsetAttr, b.getI64IntegerAttr(opset));
 
   llvm::StringMap<const onnx::TensorProto *> initializers;
   for (const auto &init : graph.initializer())
@@ -478,20 +247,20 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
       return nullptr;
     // .npy has no bfloat16: bf16 inputs and outputs cross the boundary as
     // f32 (rounded to bf16 inside, widened exactly on the way out).
-    argTypes.push_back(type->getElementType().isBF16()
-                           ? RankedTensorType::get(type->getShape(),
-                                                   b.getF32Type())
-                           : *type);
+    argTypes.push_back(
+        type->getElementType().isBF16()
+            ? RankedTensorType::get(type->getShape(), b.getF32Type())
+            : *type);
     argBF16.push_back(type->getElementType().isBF16());
     argNames.push_back(input.name());
   }
 
   b.setInsertionPointToEnd(module->getBody());
-  auto func = func::FuncOp::create(b, fileLoc(), "main_graph",
+  auto func = func::FuncOp::create(b, fileLoc(), kEntryFunction,
                                    b.getFunctionType(argTypes, {}));
   Block *entry = func.addEntryBlock();
   for (auto [i, name] : llvm::enumerate(argNames)) {
-    func.setArgAttr(i, "qc.name", b.getStringAttr(name));
+    func.setArgAttr(i, kTensorNameAttr, b.getStringAttr(name));
     values[name] = entry->getArgument(i);
   }
   b.setInsertionPointToStart(entry);
@@ -593,7 +362,7 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
     op->erase();
   func.setType(b.getFunctionType(argTypes, resultTypes));
   for (auto [i, output] : llvm::enumerate(graph.output()))
-    func.setResultAttr(i, "qc.name", b.getStringAttr(output.name()));
+    func.setResultAttr(i, kTensorNameAttr, b.getStringAttr(output.name()));
   return module;
 }
 

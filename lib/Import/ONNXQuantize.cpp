@@ -15,13 +15,12 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Traits.h"
 
 using namespace mlir;
 using namespace mlir::qc;
 
 namespace {
-
-bool isFloat(Type t) { return isa<FloatType>(t); }
 
 /// linalg.generic over same-or-broadcast `inputs` with signless scalars in
 /// `body`, of element type `elementType` and shape `shape`.
@@ -160,7 +159,7 @@ LogicalResult checkZeroPointShape(NodeContext &nc, unsigned scaleInput,
 FailureOr<Type> floatTypeAttr(NodeContext &nc, StringRef name, Type dflt) {
   if (!nc.attr(name) || nc.getInt(name, 0) == 0)
     return dflt;
-  Type t = getElementType(nc.b.getContext(), nc.getInt(name, 0));
+  Type t = getTypeOfONNXType(nc.b.getContext(), nc.getInt(name, 0));
   if (!t || !isFloat(t))
     return nc.error() << name << " " << nc.getInt(name, 0)
                       << " is not a supported float type";
@@ -187,7 +186,7 @@ LogicalResult importQuantizeLinear(NodeContext &nc) {
       return nc.error() << "output_dtype " << code << " is a " << kind
                         << " type, which is not supported (int8, uint8, "
                            "int16 and uint16 are)";
-    qe = getElementType(ctx, code);
+    qe = getTypeOfONNXType(ctx, code);
     if (!qe || !isQuantType(qe))
       return nc.error() << "output_dtype " << code
                         << " is not a quantized type (int8, uint8, int16 or "
@@ -311,8 +310,9 @@ FailureOr<Value> centered(NodeContext &nc, Value v, unsigned zp, bool perRow) {
     if (perRow && zType.getRank() == 1 && zType.getNumElements() != 1)
       z = reshapeTo(nc.b, nc.loc, z, {zType.getDimSize(0), 1});
     auto zShape = cast<RankedTensorType>(z.getType()).getShape();
-    auto merged = broadcastShapes(type.getShape(), zShape);
-    if (failed(merged) || *merged != type.getShape())
+    SmallVector<int64_t> merged;
+    if (!OpTrait::util::getBroadcastedShape(type.getShape(), zShape, merged) ||
+        merged != type.getShape())
       return nc.error() << "zero point " << zType << " does not broadcast to "
                         << type;
     inputs.push_back(z);
@@ -360,8 +360,9 @@ FailureOr<Value> integerMatMul(NodeContext &nc, unsigned ai, unsigned azp,
   if (bShape[bShape.size() - 2] != k)
     return nc.error() << "A " << aType << " and B " << bType
                       << " disagree on K";
-  auto batch = broadcastShapes(aShape.drop_back(2), bShape.drop_back(2));
-  if (failed(batch))
+  SmallVector<int64_t> batch;
+  if (!OpTrait::util::getBroadcastedShape(aShape.drop_back(2),
+                                          bShape.drop_back(2), batch))
     return nc.error() << "batch dimensions of A " << aType << " and B " << bType
                       << " do not broadcast";
   FailureOr<Value> a32 = centered(nc, a, azp, /*perRow=*/true);
@@ -372,7 +373,7 @@ FailureOr<Value> integerMatMul(NodeContext &nc, unsigned ai, unsigned azp,
     return failure();
 
   // out[batch..., m, n] = sum_k a[batch..., m, k] * b[batch..., k, n].
-  int64_t nb = batch->size();
+  int64_t nb = batch.size();
   unsigned loops = nb + 3;
   AffineExpr dm = getAffineDimExpr(nb, ctx), dn = getAffineDimExpr(nb + 1, ctx),
              dk = getAffineDimExpr(nb + 2, ctx);
@@ -380,7 +381,7 @@ FailureOr<Value> integerMatMul(NodeContext &nc, unsigned ai, unsigned azp,
     SmallVector<AffineExpr> exprs;
     int64_t offset = nb - int64_t(shape.size() - 2);
     for (int64_t d = 0; d < int64_t(shape.size()) - 2; ++d)
-      exprs.push_back(shape[d] == 1 && (*batch)[offset + d] != 1
+      exprs.push_back(shape[d] == 1 && batch[offset + d] != 1
                           ? getAffineConstantExpr(0, ctx)
                           : getAffineDimExpr(offset + d, ctx));
     exprs.append({r, c});
@@ -396,7 +397,7 @@ FailureOr<Value> integerMatMul(NodeContext &nc, unsigned ai, unsigned azp,
   SmallVector<utils::IteratorType> iterators(loops,
                                              utils::IteratorType::parallel);
   iterators.back() = utils::IteratorType::reduction;
-  SmallVector<int64_t> outShape(*batch);
+  SmallVector<int64_t> outShape(batch);
   outShape.append({m, n});
   auto outType = RankedTensorType::get(outShape, nc.b.getI32Type());
   Value init = buildFilled(nc.b, nc.loc, outType, nc.b.getI32IntegerAttr(0));
@@ -410,7 +411,7 @@ FailureOr<Value> integerMatMul(NodeContext &nc, unsigned ai, unsigned azp,
                   })
                   .getResult(0);
   if (aVector || bVector) {
-    SmallVector<int64_t> shape(*batch);
+    SmallVector<int64_t> shape(batch);
     if (!aVector)
       shape.push_back(m);
     if (!bVector)
@@ -460,9 +461,11 @@ LogicalResult importQLinearMatMul(NodeContext &nc) {
   SmallVector<Value> inputs = {*c, aScale, nc.input(4), nc.input(6),
                                nc.input(7)};
   for (Value v : ArrayRef<Value>(inputs).drop_front()) {
-    auto merged = broadcastShapes(
-        cType.getShape(), cast<RankedTensorType>(v.getType()).getShape());
-    if (failed(merged) || *merged != cType.getShape())
+    SmallVector<int64_t> merged;
+    if (!OpTrait::util::getBroadcastedShape(
+            cType.getShape(), cast<RankedTensorType>(v.getType()).getShape(),
+            merged) ||
+        merged != cType.getShape())
       return nc.error() << "scale or zero point " << v.getType()
                         << " does not broadcast to the product " << cType;
   }

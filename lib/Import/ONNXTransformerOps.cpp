@@ -1,4 +1,5 @@
-//===- ONNXTransformerOps.cpp - RMSNormalization, RotaryEmbedding, Attention ===//
+//===- ONNXTransformerOps.cpp - RMSNormalization, RotaryEmbedding, Attention
+//===//
 //
 // The opset-23 ops of decoder models, imported as the same linalg the
 // exporters' decompositions produce: RMSNormalization ends in `t * scale`
@@ -48,11 +49,10 @@ LogicalResult importRMSNorm(NodeContext &nc) {
   Location loc = nc.loc;
   Type f32 = b.getF32Type();
   Value x = nc.input(0);
-  Value sq = buildElementwise(b, loc, x, type,
-                              [](OpBuilder &nb, Location l, ValueRange a) {
-                                return Value(
-                                    arith::MulFOp::create(nb, l, a[0], a[0]));
-                              });
+  Value sq = buildElementwise(
+      b, loc, x, type, [](OpBuilder &nb, Location l, ValueRange a) {
+        return Value(arith::MulFOp::create(nb, l, a[0], a[0]));
+      });
   Value sum = reduce(b, loc, sq, axes, b.getF32FloatAttr(0), true, addF);
   // The scale multiplies last: y = normalized * scale.
   FailureOr<Value> out = broadcastElementwise(
@@ -60,8 +60,8 @@ LogicalResult importRMSNorm(NodeContext &nc) {
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
         Value mean = arith::MulFOp::create(
             nb, l, a[1], scalarConstant(nb, l, f32, 1.0 / double(count)));
-        Value v = arith::AddFOp::create(nb, l, mean,
-                                        scalarConstant(nb, l, f32, eps));
+        Value v =
+            arith::AddFOp::create(nb, l, mean, scalarConstant(nb, l, f32, eps));
         Value t =
             arith::MulFOp::create(nb, l, a[0], math::RsqrtOp::create(nb, l, v));
         return arith::MulFOp::create(nb, l, t, a[2]);
@@ -108,8 +108,7 @@ LogicalResult importRotaryEmbedding(NodeContext &nc) {
     rotary = headSize;
   if (rotary < 2 || rotary % 2 != 0 || rotary > headSize)
     return nc.error() << "rotary_embedding_dim " << rotary
-                      << " must be even and at most the head size "
-                      << headSize;
+                      << " must be even and at most the head size " << headSize;
   int64_t half = rotary / 2;
   bool hasPositions = nc.hasInput(3);
   RankedTensorType cosType = nc.inputType(1), sinType = nc.inputType(2);
@@ -123,9 +122,10 @@ LogicalResult importRotaryEmbedding(NodeContext &nc) {
         posType.getRank() != 2 || !isa<IntegerType>(posType.getElementType()) ||
         (posType.getDimSize(0) != batch && posType.getDimSize(0) != 1) ||
         posType.getDimSize(1) != seq)
-      return nc.error() << "with position_ids the caches must be [max_position, "
-                        << half << "] and position_ids [" << batch << ", "
-                        << seq << "], got " << cosType << " and " << posType;
+      return nc.error()
+             << "with position_ids the caches must be [max_position, " << half
+             << "] and position_ids [" << batch << ", " << seq << "], got "
+             << cosType << " and " << posType;
   } else if (cosType.getRank() != 3 || cosType.getDimSize(0) != batch ||
              cosType.getDimSize(1) != seq || cosType.getDimSize(2) != half) {
     return nc.error() << "without position_ids the caches must be [" << batch
@@ -139,8 +139,8 @@ LogicalResult importRotaryEmbedding(NodeContext &nc) {
   Value x = nc.input(0);
   if (rank == 3)
     x = reshapeTo(b, loc, x, {batch, seq, heads, headSize});
-  auto outType = RankedTensorType::get({batch, heads, seq, headSize},
-                                       b.getF32Type());
+  auto outType =
+      RankedTensorType::get({batch, heads, seq, headSize}, b.getF32Type());
   AffineExpr db = getAffineDimExpr(0, ctx), dh = getAffineDimExpr(1, ctx),
              ds = getAffineDimExpr(2, ctx), dd = getAffineDimExpr(3, ctx);
   SmallVector<AffineMap> maps;
@@ -160,8 +160,7 @@ LogicalResult importRotaryEmbedding(NodeContext &nc) {
   int64_t maxPosition = cosType.getDimSize(0);
   Value y =
       linalg::GenericOp::create(
-          b, loc, TypeRange{outType}, inputs, ValueRange{init}, maps,
-          iterators,
+          b, loc, TypeRange{outType}, inputs, ValueRange{init}, maps, iterators,
           [&](OpBuilder &nb, Location l, ValueRange args) {
             auto idx = [&](int64_t v) {
               return Value(arith::ConstantIndexOp::create(nb, l, v));
@@ -171,9 +170,9 @@ LogicalResult importRotaryEmbedding(NodeContext &nc) {
             Value is = linalg::IndexOp::create(nb, l, 2);
             Value id = linalg::IndexOp::create(nb, l, 3);
             auto readX = [&](Value d) -> Value {
-              SmallVector<Value> at =
-                  rank == 4 ? SmallVector<Value>{ib, ih, is, d}
-                            : SmallVector<Value>{ib, is, ih, d};
+              SmallVector<Value> at = rank == 4
+                                          ? SmallVector<Value>{ib, ih, is, d}
+                                          : SmallVector<Value>{ib, is, ih, d};
               return tensor::ExtractOp::create(nb, l, x, at);
             };
             Value inRotary = arith::CmpIOp::create(
@@ -194,15 +193,16 @@ LogicalResult importRotaryEmbedding(NodeContext &nc) {
               first = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ult,
                                             dr, idx(half));
               column = arith::SelectOp::create(
-                  nb, l, first, dr, arith::SubIOp::create(nb, l, dr, idx(half)));
+                  nb, l, first, dr,
+                  arith::SubIOp::create(nb, l, dr, idx(half)));
               partner = arith::SelectOp::create(
                   nb, l, first, arith::AddIOp::create(nb, l, dr, idx(half)),
                   arith::SubIOp::create(nb, l, dr, idx(half)));
             }
             SmallVector<Value> cacheAt;
             if (hasPositions) {
-              Value p = arith::IndexCastOp::create(nb, l, nb.getIndexType(),
-                                                   args[0]);
+              Value p =
+                  arith::IndexCastOp::create(nb, l, nb.getIndexType(), args[0]);
               // Positions outside the cache read its edge rows.
               p = arith::MaxSIOp::create(nb, l, p, idx(0));
               p = arith::MinSIOp::create(nb, l, p, idx(maxPosition - 1));
@@ -221,13 +221,14 @@ LogicalResult importRotaryEmbedding(NodeContext &nc) {
                 nb, l, first, arith::SubFOp::create(nb, l, vc, ws),
                 arith::AddFOp::create(nb, l, vc, ws));
             linalg::YieldOp::create(
-                nb, l, Value(arith::SelectOp::create(nb, l, inRotary, rotated, v)));
+                nb, l,
+                Value(arith::SelectOp::create(nb, l, inRotary, rotated, v)));
           })
           .getResult(0);
   if (rank == 3) {
     // Back to [B, S, heads*D].
-    auto t = RankedTensorType::get({batch, seq, heads, headSize},
-                                   b.getF32Type());
+    auto t =
+        RankedTensorType::get({batch, seq, heads, headSize}, b.getF32Type());
     y = buildRemap(b, loc, y, t, {db, ds, dh, dd});
     y = reshapeTo(b, loc, y, xType.getShape());
   }
@@ -257,10 +258,10 @@ Value repeatHeads(OpBuilder &b, Location loc, Value v, int64_t reps) {
   auto t = RankedTensorType::get({type.getDimSize(0), type.getDimSize(1) * reps,
                                   type.getDimSize(2), type.getDimSize(3)},
                                  type.getElementType());
-  return buildRemap(
-      b, loc, v, t,
-      {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx).floorDiv(reps),
-       getAffineDimExpr(2, ctx), getAffineDimExpr(3, ctx)});
+  return buildRemap(b, loc, v, t,
+                    {getAffineDimExpr(0, ctx),
+                     getAffineDimExpr(1, ctx).floorDiv(reps),
+                     getAffineDimExpr(2, ctx), getAffineDimExpr(3, ctx)});
 }
 
 /// `past` ++ `v` along dim 2 (the sequence of a [B, H, T, D] cache).
@@ -270,16 +271,19 @@ Value concatSequence(OpBuilder &b, Location loc, Value past, Value v) {
   SmallVector<int64_t> shape(vt.getShape());
   shape[2] += pt.getDimSize(2);
   Value out = tensor::EmptyOp::create(b, loc, shape, vt.getElementType());
-  SmallVector<OpFoldResult> zeros(4, b.getIndexAttr(0)), ones(4, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> zeros(4, b.getIndexAttr(0)),
+      ones(4, b.getIndexAttr(1));
   auto sizes = [&](RankedTensorType t) {
     return llvm::map_to_vector(t.getShape(), [&](int64_t d) -> OpFoldResult {
       return b.getIndexAttr(d);
     });
   };
-  out = tensor::InsertSliceOp::create(b, loc, past, out, zeros, sizes(pt), ones);
+  out =
+      tensor::InsertSliceOp::create(b, loc, past, out, zeros, sizes(pt), ones);
   SmallVector<OpFoldResult> offsets = zeros;
   offsets[2] = b.getIndexAttr(pt.getDimSize(2));
-  return tensor::InsertSliceOp::create(b, loc, v, out, offsets, sizes(vt), ones);
+  return tensor::InsertSliceOp::create(b, loc, v, out, offsets, sizes(vt),
+                                       ones);
 }
 
 /// out[b, h, i, j] = sum_r lhs[lhsIndices] * rhs[rhsIndices] over the
@@ -365,8 +369,8 @@ LogicalResult importAttention(NodeContext &nc) {
   if (kt.getDimSize(0) != batch || kt.getDimSize(3) != headSize ||
       kt.getDimSize(1) != kvHeads || vt.getDimSize(1) != kvHeads ||
       vt.getDimSize(2) != kt.getDimSize(2) || qHeads % kvHeads != 0)
-    return nc.error() << "K " << kt << " and V " << vt
-                      << " do not fit Q " << qt << " (heads must divide)";
+    return nc.error() << "K " << kt << " and V " << vt << " do not fit Q " << qt
+                      << " (heads must divide)";
   int64_t total = kt.getDimSize(2);
   if (nc.node.output_size() > 1 && !nc.node.output(1).empty())
     nc.setOutput(1, k);
@@ -407,26 +411,25 @@ LogicalResult importAttention(NodeContext &nc) {
       SmallVector<int64_t> shape(mt.getShape());
       shape.back() = total;
       auto paddedType = RankedTensorType::get(shape, mt.getElementType());
-      TypedAttr fill =
-          mt.getElementType().isF32()
-              ? TypedAttr(b.getF32FloatAttr(
-                    -std::numeric_limits<float>::infinity()))
-              : TypedAttr(b.getBoolAttr(false));
+      TypedAttr fill = mt.getElementType().isF32()
+                           ? TypedAttr(b.getF32FloatAttr(
+                                 -std::numeric_limits<float>::infinity()))
+                           : TypedAttr(b.getBoolAttr(false));
       Value padded = buildFilled(b, loc, paddedType, fill);
       SmallVector<OpFoldResult> offsets(mt.getRank(), b.getIndexAttr(0)),
           strides(mt.getRank(), b.getIndexAttr(1));
-      SmallVector<OpFoldResult> sizes = llvm::map_to_vector(
-          mt.getShape(), [&](int64_t s) -> OpFoldResult {
+      SmallVector<OpFoldResult> sizes =
+          llvm::map_to_vector(mt.getShape(), [&](int64_t s) -> OpFoldResult {
             return b.getIndexAttr(s);
           });
-      mask = tensor::InsertSliceOp::create(b, loc, mask, padded, offsets,
-                                           sizes, strides);
+      mask = tensor::InsertSliceOp::create(b, loc, mask, padded, offsets, sizes,
+                                           strides);
     }
     biasInputs.push_back(mask);
   }
-  bool boolMask = mask && cast<RankedTensorType>(mask.getType())
-                              .getElementType()
-                              .isInteger(1);
+  bool boolMask =
+      mask &&
+      cast<RankedTensorType>(mask.getType()).getElementType().isInteger(1);
   FailureOr<Value> biased = broadcastElementwise(
       nc, biasInputs, f32,
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
@@ -435,7 +438,8 @@ LogicalResult importAttention(NodeContext &nc) {
         if (softcap > 0) {
           Value c = scalarConstant(nb, l, f32, softcap);
           s = arith::MulFOp::create(
-              nb, l, math::TanhOp::create(nb, l, arith::DivFOp::create(nb, l, s, c)),
+              nb, l,
+              math::TanhOp::create(nb, l, arith::DivFOp::create(nb, l, s, c)),
               c);
         }
         Value ninf = scalarConstant(nb, l, f32,
@@ -449,8 +453,8 @@ LogicalResult importAttention(NodeContext &nc) {
           Value j = linalg::IndexOp::create(nb, l, 3);
           Value limit = arith::AddIOp::create(
               nb, l, i, arith::ConstantIndexOp::create(nb, l, past));
-          Value hidden = arith::CmpIOp::create(
-              nb, l, arith::CmpIPredicate::ugt, j, limit);
+          Value hidden =
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ugt, j, limit);
           s = arith::SelectOp::create(nb, l, hidden, ninf, s);
         }
         return s;
@@ -468,25 +472,24 @@ LogicalResult importAttention(NodeContext &nc) {
                      true, [](OpBuilder &nb, Location l, Value x, Value acc) {
                        return Value(arith::MaximumFOp::create(nb, l, x, acc));
                      });
-  Value e = buildElementwise(
-      b, loc, ValueRange{*biased, max}, scoresType,
-      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        return math::ExpOp::create(nb, l,
-                                   arith::SubFOp::create(nb, l, a[0], a[1]));
-      });
+  Value e =
+      buildElementwise(b, loc, ValueRange{*biased, max}, scoresType,
+                       [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                         return math::ExpOp::create(
+                             nb, l, arith::SubFOp::create(nb, l, a[0], a[1]));
+                       });
   Value sum = reduce(b, loc, e, {3}, b.getF32FloatAttr(0), true, addF);
-  Value p = buildElementwise(
-      b, loc, ValueRange{e, sum}, scoresType,
-      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        return arith::DivFOp::create(nb, l, a[0], a[1]);
-      });
+  Value p =
+      buildElementwise(b, loc, ValueRange{e, sum}, scoresType,
+                       [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                         return arith::DivFOp::create(nb, l, a[0], a[1]);
+                       });
 
   // y[b, h, i, e] = sum_j p[b, h, i, j] v[b, h, j, e]
   int64_t vHead = vt.getDimSize(3);
   auto yType = RankedTensorType::get({batch, qHeads, qLen, vHead}, f32);
-  Value y = buildBatchedContraction(b, loc, p, vr, yType,
-                                    {d(0), d(1), d(2), d(4)},
-                                    {d(0), d(1), d(4), d(3)});
+  Value y = buildBatchedContraction(
+      b, loc, p, vr, yType, {d(0), d(1), d(2), d(4)}, {d(0), d(1), d(4), d(3)});
   if (rank == 3) {
     auto t = RankedTensorType::get({batch, qLen, qHeads, vHead}, f32);
     y = buildRemap(b, loc, y, t, {d(0), d(2), d(1), d(3)});

@@ -72,6 +72,7 @@ static void print_usage(FILE *out, const char *prog) {
           "                     the last run\n"
           "  --time             print {\"runs\", \"mean_ms\", \"min_ms\"} as "
           "JSON to stderr\n"
+          "  --interface-json   print the model's interface as JSON and exit\n"
           "  -h, --help         show this help and the model's interface\n",
           prog, qc_model.name ? qc_model.name : "");
 }
@@ -107,6 +108,49 @@ static void print_help(const char *prog) {
                      width);
   print_tensor_table(stdout, "outputs", qc_model.outputs, qc_model.num_outputs,
                      width);
+}
+
+/* Writes `s` as a JSON string (quotes, backslashes and control characters
+ * escaped), so tools never parse help text. */
+static void print_json_string(FILE *out, const char *s) {
+  fputc('"', out);
+  for (; *s; ++s) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\')
+      fprintf(out, "\\%c", c);
+    else if (c < 0x20)
+      fprintf(out, "\\u%04x", c);
+    else
+      fputc(c, out);
+  }
+  fputc('"', out);
+}
+
+static void print_json_tensors(FILE *out, const qc_tensor_desc *descs,
+                               int count) {
+  int i, d;
+  fputc('[', out);
+  for (i = 0; i < count; ++i) {
+    fputs(i ? ", {\"name\": " : "{\"name\": ", out);
+    print_json_string(out, tensor_name(&descs[i]));
+    fprintf(out, ", \"dtype\": \"%s\", \"shape\": [",
+            qc_dtype_name(descs[i].dtype));
+    for (d = 0; d < descs[i].rank; ++d)
+      fprintf(out, d ? ", %lld" : "%lld", (long long)descs[i].shape[d]);
+    fputs("]}", out);
+  }
+  fputc(']', out);
+}
+
+/* --interface-json: {"name": ..., "inputs": [...], "outputs": [...]}. */
+static void print_interface_json(void) {
+  fputs("{\"name\": ", stdout);
+  print_json_string(stdout, qc_model.name ? qc_model.name : "");
+  fputs(", \"inputs\": ", stdout);
+  print_json_tensors(stdout, qc_model.inputs, qc_model.num_inputs);
+  fputs(", \"outputs\": ", stdout);
+  print_json_tensors(stdout, qc_model.outputs, qc_model.num_outputs);
+  fputs("}\n", stdout);
 }
 
 /* A broken descriptor would otherwise surface as a crash deep in main(). */
@@ -157,6 +201,10 @@ static int parse_args(int argc, char **argv, options *opts) {
 
     if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
       print_help(argv[0]);
+      return -1;
+    }
+    if (strcmp(arg, "--interface-json") == 0) {
+      print_interface_json();
       return -1;
     }
     if (strcmp(arg, "--time") == 0) {

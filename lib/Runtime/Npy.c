@@ -1,7 +1,9 @@
-/*===- Npy.c - NumPy .npy reading and writing for the runtime -------------===*\
+/*===- Npy.c - NumPy .npy reading and the dtype table for the runtime -----===*\
 |*                                                                          *|
 |* Model executables must stay free of third-party dependencies, so this     *|
-|* parses the small Python-literal header of .npy files by hand.             *|
+|* parses the small Python-literal header of .npy files by hand. It also     *|
+|* holds the dtype queries built from qc_dtypes.def and the helpers shared   *|
+|* with the writer (NpyWrite.c).                                             *|
 |*                                                                          *|
 \*===----------------------------------------------------------------------===*/
 
@@ -10,6 +12,7 @@
 #endif
 
 #include "Npy.h"
+#include "NpyImpl.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -21,9 +24,9 @@
  * corrupt length field as a request for gigabytes. */
 #define QC_NPY_MAX_HEADER (1u << 20)
 
-static const char QC_NPY_MAGIC[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
+const char qc_npy_magic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+void qc_npy_set_err(char *err, size_t errlen, const char *fmt, ...) {
   va_list ap;
   if (!err || errlen == 0)
     return;
@@ -32,29 +35,17 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...) {
   va_end(ap);
 }
 
-static int host_is_little_endian(void) {
+int qc_npy_host_is_little_endian(void) {
   const uint16_t probe = 1;
   return *(const unsigned char *)&probe == 1;
 }
 
 size_t qc_dtype_size(int32_t dtype) {
   switch (dtype) {
-  case QC_DTYPE_F32:
-  case QC_DTYPE_I32:
-  case QC_DTYPE_U32:
-    return 4;
-  case QC_DTYPE_F64:
-  case QC_DTYPE_I64:
-  case QC_DTYPE_U64:
-    return 8;
-  case QC_DTYPE_F16:
-  case QC_DTYPE_I16:
-  case QC_DTYPE_U16:
-    return 2;
-  case QC_DTYPE_I8:
-  case QC_DTYPE_U8:
-  case QC_DTYPE_BOOL:
-    return 1;
+#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)      \
+  case QC_DTYPE_##ENUM:                                                        \
+    return BYTES;
+#include "quantc/Runtime/qc_dtypes.def"
   default:
     return 0;
   }
@@ -62,32 +53,34 @@ size_t qc_dtype_size(int32_t dtype) {
 
 const char *qc_dtype_name(int32_t dtype) {
   switch (dtype) {
-  case QC_DTYPE_F32:
-    return "float32";
-  case QC_DTYPE_F64:
-    return "float64";
-  case QC_DTYPE_F16:
-    return "float16";
-  case QC_DTYPE_I8:
-    return "int8";
-  case QC_DTYPE_U8:
-    return "uint8";
-  case QC_DTYPE_I32:
-    return "int32";
-  case QC_DTYPE_I64:
-    return "int64";
-  case QC_DTYPE_BOOL:
-    return "bool";
-  case QC_DTYPE_I16:
-    return "int16";
-  case QC_DTYPE_U16:
-    return "uint16";
-  case QC_DTYPE_U32:
-    return "uint32";
-  case QC_DTYPE_U64:
-    return "uint64";
+#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)      \
+  case QC_DTYPE_##ENUM:                                                        \
+    return NAME;
+#include "quantc/Runtime/qc_dtypes.def"
   default:
     return "unknown";
+  }
+}
+
+int qc_dtype_is_integer(int32_t dtype) {
+  switch (dtype) {
+#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)      \
+  case QC_DTYPE_##ENUM:                                                        \
+    return NPY_KIND == 'i' || NPY_KIND == 'u';
+#include "quantc/Runtime/qc_dtypes.def"
+  default:
+    return 0;
+  }
+}
+
+int qc_dtype_is_float(int32_t dtype) {
+  switch (dtype) {
+#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)      \
+  case QC_DTYPE_##ENUM:                                                        \
+    return NPY_KIND == 'f';
+#include "quantc/Runtime/qc_dtypes.def"
+  default:
+    return 0;
   }
 }
 
@@ -249,7 +242,7 @@ static int parse_shape(header_parser *hp, int32_t *rank, int64_t *shape,
   int open = peek(hp);
   char close;
   if (open != '(' && open != '[') {
-    set_err(err, errlen, "invalid .npy header: 'shape' is not a tuple");
+    qc_npy_set_err(err, errlen, "invalid .npy header: 'shape' is not a tuple");
     return -1;
   }
   close = open == '(' ? ')' : ']';
@@ -263,13 +256,13 @@ static int parse_shape(header_parser *hp, int32_t *rank, int64_t *shape,
       return 0;
     }
     if (c < '0' || c > '9') {
-      set_err(err, errlen,
+      qc_npy_set_err(err, errlen,
               "invalid .npy header: 'shape' must hold non-negative integers");
       return -1;
     }
     while (hp->p < hp->end && *hp->p >= '0' && *hp->p <= '9') {
       if (value > (INT64_MAX - 9) / 10) {
-        set_err(err, errlen, "invalid .npy header: dimension too large");
+        qc_npy_set_err(err, errlen, "invalid .npy header: dimension too large");
         return -1;
       }
       value = value * 10 + (*hp->p - '0');
@@ -278,7 +271,7 @@ static int parse_shape(header_parser *hp, int32_t *rank, int64_t *shape,
     if (hp->p < hp->end && (*hp->p == 'L' || *hp->p == 'l'))
       ++hp->p;
     if (*rank >= QC_NPY_MAX_RANK) {
-      set_err(err, errlen, "invalid .npy header: more than %d dimensions",
+      qc_npy_set_err(err, errlen, "invalid .npy header: more than %d dimensions",
               QC_NPY_MAX_RANK);
       return -1;
     }
@@ -287,7 +280,7 @@ static int parse_shape(header_parser *hp, int32_t *rank, int64_t *shape,
     if (c == ',') {
       ++hp->p;
     } else if (c != close) {
-      set_err(err, errlen, "invalid .npy header: malformed 'shape'");
+      qc_npy_set_err(err, errlen, "invalid .npy header: malformed 'shape'");
       return -1;
     }
   }
@@ -311,45 +304,26 @@ static int parse_descr(const char *descr, int32_t *dtype, char *err,
   if (errno != 0 || *endp != '\0')
     goto unsupported;
 
-  if (kind == 'f' && size == 4)
-    *dtype = QC_DTYPE_F32;
-  else if (kind == 'f' && size == 8)
-    *dtype = QC_DTYPE_F64;
-  else if (kind == 'f' && size == 2)
-    *dtype = QC_DTYPE_F16;
-  else if (kind == 'i' && size == 1)
-    *dtype = QC_DTYPE_I8;
-  else if (kind == 'u' && size == 1)
-    *dtype = QC_DTYPE_U8;
-  else if (kind == 'i' && size == 4)
-    *dtype = QC_DTYPE_I32;
-  else if (kind == 'i' && size == 8)
-    *dtype = QC_DTYPE_I64;
-  else if (kind == 'b' && size == 1)
-    *dtype = QC_DTYPE_BOOL;
-  else if (kind == 'i' && size == 2)
-    *dtype = QC_DTYPE_I16;
-  else if (kind == 'u' && size == 2)
-    *dtype = QC_DTYPE_U16;
-  else if (kind == 'u' && size == 4)
-    *dtype = QC_DTYPE_U32;
-  else if (kind == 'u' && size == 8)
-    *dtype = QC_DTYPE_U64;
-  else
+  *dtype = 0;
+#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)      \
+  if (kind == NPY_KIND && size == BYTES)                                       \
+    *dtype = QC_DTYPE_##ENUM;
+#include "quantc/Runtime/qc_dtypes.def"
+  if (*dtype == 0)
     goto unsupported;
 
   /* Byte order only matters for multi-byte elements. Buffers are handed to
    * the model in host order, so anything else would need a byte swap. */
   if (size > 1) {
     if (order == '|') {
-      set_err(err, errlen,
+      qc_npy_set_err(err, errlen,
               "invalid dtype '%s': multi-byte type without "
               "byte order",
               descr);
       return -1;
     }
-    if (order == '>' || (order == '<' && !host_is_little_endian())) {
-      set_err(err, errlen,
+    if (order == '>' || (order == '<' && !qc_npy_host_is_little_endian())) {
+      qc_npy_set_err(err, errlen,
               "dtype '%s' is %s-endian, which is not supported; convert it "
               "with arr.astype(arr.dtype.newbyteorder('='))",
               descr, order == '>' ? "big" : "little");
@@ -359,7 +333,7 @@ static int parse_descr(const char *descr, int32_t *dtype, char *err,
   return 0;
 
 unsupported:
-  set_err(err, errlen,
+  qc_npy_set_err(err, errlen,
           "unsupported dtype '%s' (supported: float32, float64, float16, "
           "int8, uint8, int16, uint16, int32, uint32, int64, uint64, bool)",
           descr);
@@ -375,7 +349,7 @@ static int parse_header(const char *text, size_t len, qc_npy_array *out,
   hp.end = text + len;
 
   if (expect_char(&hp, '{') != 0) {
-    set_err(err, errlen, "invalid .npy header: expected a dict");
+    qc_npy_set_err(err, errlen, "invalid .npy header: expected a dict");
     return -1;
   }
   for (;;) {
@@ -386,17 +360,17 @@ static int parse_header(const char *text, size_t len, qc_npy_array *out,
     }
     if (parse_string(&hp, key, sizeof(key)) != 0 ||
         expect_char(&hp, ':') != 0) {
-      set_err(err, errlen, "invalid .npy header: malformed dict");
+      qc_npy_set_err(err, errlen, "invalid .npy header: malformed dict");
       return -1;
     }
     if (strcmp(key, "descr") == 0) {
       if (peek(&hp) == '[') {
-        set_err(err, errlen,
+        qc_npy_set_err(err, errlen,
                 "unsupported dtype: structured arrays are not supported");
         return -1;
       }
       if (parse_string(&hp, descr, sizeof(descr)) != 0) {
-        set_err(err, errlen, "invalid .npy header: malformed 'descr'");
+        qc_npy_set_err(err, errlen, "invalid .npy header: malformed 'descr'");
         return -1;
       }
       have_descr = 1;
@@ -404,7 +378,7 @@ static int parse_header(const char *text, size_t len, qc_npy_array *out,
       char ident[16];
       if (parse_identifier(&hp, ident, sizeof(ident)) != 0 ||
           (strcmp(ident, "True") != 0 && strcmp(ident, "False") != 0)) {
-        set_err(err, errlen,
+        qc_npy_set_err(err, errlen,
                 "invalid .npy header: 'fortran_order' is not True/False");
         return -1;
       }
@@ -414,18 +388,18 @@ static int parse_header(const char *text, size_t len, qc_npy_array *out,
         return -1;
       have_shape = 1;
     } else if (skip_value(&hp) != 0) {
-      set_err(err, errlen, "invalid .npy header: malformed dict");
+      qc_npy_set_err(err, errlen, "invalid .npy header: malformed dict");
       return -1;
     }
     if (peek(&hp) == ',') {
       ++hp.p;
     } else if (peek(&hp) != '}') {
-      set_err(err, errlen, "invalid .npy header: malformed dict");
+      qc_npy_set_err(err, errlen, "invalid .npy header: malformed dict");
       return -1;
     }
   }
   if (!have_descr || !have_shape) {
-    set_err(err, errlen, "invalid .npy header: missing '%s'",
+    qc_npy_set_err(err, errlen, "invalid .npy header: missing '%s'",
             have_descr ? "shape" : "descr");
     return -1;
   }
@@ -438,7 +412,7 @@ static int parse_header(const char *text, size_t len, qc_npy_array *out,
     for (i = 0; i < out->rank; ++i)
       big += out->shape[i] > 1;
     if (big > 1) {
-      set_err(err, errlen,
+      qc_npy_set_err(err, errlen,
               "Fortran-ordered arrays are not supported; save with "
               "np.save(path, np.ascontiguousarray(arr))");
       return -1;
@@ -471,19 +445,19 @@ int qc_npy_read(const char *path, qc_npy_array *out, char *err, size_t errlen) {
   memset(out, 0, sizeof(*out));
   f = fopen(path, "rb");
   if (!f) {
-    set_err(err, errlen, "cannot open: %s", strerror(errno));
+    qc_npy_set_err(err, errlen, "cannot open: %s", strerror(errno));
     return -1;
   }
 
   got = fread(pre, 1, 10, f);
-  if (got < 8 || memcmp(pre, QC_NPY_MAGIC, 6) != 0) {
-    set_err(err, errlen, "not a .npy file (bad magic)");
+  if (got < 8 || memcmp(pre, qc_npy_magic, 6) != 0) {
+    qc_npy_set_err(err, errlen, "not a .npy file (bad magic)");
     goto fail;
   }
   major = pre[6];
   minor = pre[7];
   if ((major != 1 && major != 2 && major != 3) || minor != 0) {
-    set_err(err, errlen, "unsupported .npy format version %d.%d", major, minor);
+    qc_npy_set_err(err, errlen, "unsupported .npy format version %d.%d", major, minor);
     goto fail;
   }
   /* Version 1.0 has a 2-byte header length, 2.0 and 3.0 a 4-byte one. */
@@ -491,21 +465,21 @@ int qc_npy_read(const char *path, qc_npy_array *out, char *err, size_t errlen) {
   if (got == 10 && prelen == 12)
     got += fread(pre + 10, 1, 2, f);
   if (got < prelen) {
-    set_err(err, errlen, "truncated .npy file (incomplete header)");
+    qc_npy_set_err(err, errlen, "truncated .npy file (incomplete header)");
     goto fail;
   }
   hlen = read_le(pre + 8, (int)prelen - 8);
   if (hlen > QC_NPY_MAX_HEADER) {
-    set_err(err, errlen, "invalid .npy header length %lu", (unsigned long)hlen);
+    qc_npy_set_err(err, errlen, "invalid .npy header length %lu", (unsigned long)hlen);
     goto fail;
   }
   header = malloc((size_t)hlen + 1);
   if (!header) {
-    set_err(err, errlen, "out of memory");
+    qc_npy_set_err(err, errlen, "out of memory");
     goto fail;
   }
   if (fread(header, 1, hlen, f) != hlen) {
-    set_err(err, errlen, "truncated .npy file (incomplete header)");
+    qc_npy_set_err(err, errlen, "truncated .npy file (incomplete header)");
     goto fail;
   }
   header[hlen] = '\0';
@@ -516,18 +490,18 @@ int qc_npy_read(const char *path, qc_npy_array *out, char *err, size_t errlen) {
 
   qc_format_shape(shapebuf, sizeof(shapebuf), out->rank, out->shape);
   if (qc_tensor_nbytes(out->dtype, out->rank, out->shape, &out->nbytes) != 0) {
-    set_err(err, errlen, "shape %s is too large", shapebuf);
+    qc_npy_set_err(err, errlen, "shape %s is too large", shapebuf);
     goto fail;
   }
   out->data = qc_aligned_zalloc(out->nbytes);
   if (!out->data) {
-    set_err(err, errlen, "out of memory allocating %llu bytes",
+    qc_npy_set_err(err, errlen, "out of memory allocating %llu bytes",
             (unsigned long long)out->nbytes);
     goto fail;
   }
   got = fread(out->data, 1, out->nbytes, f);
   if (got != out->nbytes) {
-    set_err(err, errlen,
+    qc_npy_set_err(err, errlen,
             "truncated .npy file: %s %s needs %llu data bytes, file has %llu",
             qc_dtype_name(out->dtype), shapebuf,
             (unsigned long long)out->nbytes, (unsigned long long)got);
@@ -535,14 +509,14 @@ int qc_npy_read(const char *path, qc_npy_array *out, char *err, size_t errlen) {
   }
   /* Extra bytes mean the header and the payload disagree about the shape. */
   if (fgetc(f) != EOF) {
-    set_err(err, errlen,
+    qc_npy_set_err(err, errlen,
             "corrupt .npy file: data is longer than %s %s (%llu bytes)",
             qc_dtype_name(out->dtype), shapebuf,
             (unsigned long long)out->nbytes);
     goto fail;
   }
   if (ferror(f)) {
-    set_err(err, errlen, "read error: %s", strerror(errno));
+    qc_npy_set_err(err, errlen, "read error: %s", strerror(errno));
     goto fail;
   }
   fclose(f);
@@ -559,120 +533,4 @@ void qc_npy_free(qc_npy_array *array) {
   free(array->data);
   array->data = NULL;
   array->nbytes = 0;
-}
-
-/*===----------------------------------------------------------------------===*
- * Writing
- *===----------------------------------------------------------------------===*/
-
-static const char *dtype_descr(int32_t dtype) {
-  int le = host_is_little_endian();
-  switch (dtype) {
-  case QC_DTYPE_F32:
-    return le ? "<f4" : ">f4";
-  case QC_DTYPE_F64:
-    return le ? "<f8" : ">f8";
-  case QC_DTYPE_F16:
-    return le ? "<f2" : ">f2";
-  case QC_DTYPE_I8:
-    return "|i1";
-  case QC_DTYPE_U8:
-    return "|u1";
-  case QC_DTYPE_I32:
-    return le ? "<i4" : ">i4";
-  case QC_DTYPE_I64:
-    return le ? "<i8" : ">i8";
-  case QC_DTYPE_BOOL:
-    return "|b1";
-  case QC_DTYPE_I16:
-    return le ? "<i2" : ">i2";
-  case QC_DTYPE_U16:
-    return le ? "<u2" : ">u2";
-  case QC_DTYPE_U32:
-    return le ? "<u4" : ">u4";
-  case QC_DTYPE_U64:
-    return le ? "<u8" : ">u8";
-  default:
-    return NULL;
-  }
-}
-
-int qc_npy_write(const char *path, int32_t dtype, int32_t rank,
-                 const int64_t *shape, const void *data, char *err,
-                 size_t errlen) {
-  /* 64 dims of up to 20 digits plus separators stay far below this. */
-  char dict[2048];
-  unsigned char *header;
-  size_t dictlen, prelen, total, nbytes;
-  const char *descr = dtype_descr(dtype);
-  int32_t i;
-  int n;
-  FILE *f;
-
-  if (!descr) {
-    set_err(err, errlen, "unknown dtype code %d", (int)dtype);
-    return -1;
-  }
-  if (rank < 0 || rank > QC_NPY_MAX_RANK ||
-      qc_tensor_nbytes(dtype, rank, shape, &nbytes) != 0) {
-    set_err(err, errlen, "invalid shape (rank %d)", (int)rank);
-    return -1;
-  }
-
-  n = snprintf(dict, sizeof(dict),
-               "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
-  dictlen = (size_t)n;
-  for (i = 0; i < rank; ++i) {
-    n = snprintf(dict + dictlen, sizeof(dict) - dictlen, "%s%lld",
-                 i ? ", " : "", (long long)shape[i]);
-    dictlen += (size_t)n;
-  }
-  n = snprintf(dict + dictlen, sizeof(dict) - dictlen, "%s), }",
-               rank == 1 ? "," : "");
-  dictlen += (size_t)n;
-
-  /* NumPy pads the header with spaces and a newline so the data starts on a
-   * 64-byte boundary, which lets readers mmap it aligned. */
-  prelen = dictlen + 1 + 10 <= 65535 ? 10 : 12;
-  total = (prelen + dictlen + 1 + 63) / 64 * 64;
-  header = malloc(total);
-  if (!header) {
-    set_err(err, errlen, "out of memory");
-    return -1;
-  }
-  memcpy(header, QC_NPY_MAGIC, 6);
-  header[6] = prelen == 10 ? 1 : 2;
-  header[7] = 0;
-  {
-    uint32_t hlen = (uint32_t)(total - prelen);
-    int b;
-    for (b = 0; b < (int)prelen - 8; ++b)
-      header[8 + b] = (unsigned char)(hlen >> (8 * b));
-  }
-  memcpy(header + prelen, dict, dictlen);
-  memset(header + prelen + dictlen, ' ', total - prelen - dictlen - 1);
-  header[total - 1] = '\n';
-
-  f = fopen(path, "wb");
-  if (!f) {
-    set_err(err, errlen, "cannot create: %s", strerror(errno));
-    free(header);
-    return -1;
-  }
-  if (fwrite(header, 1, total, f) != total ||
-      (nbytes && fwrite(data, 1, nbytes, f) != nbytes)) {
-    set_err(err, errlen, "write failed: %s", strerror(errno));
-    free(header);
-    fclose(f);
-    remove(path);
-    return -1;
-  }
-  free(header);
-  /* fclose flushes, so a full disk may only show up here. */
-  if (fclose(f) != 0) {
-    set_err(err, errlen, "write failed: %s", strerror(errno));
-    remove(path);
-    return -1;
-  }
-  return 0;
 }

@@ -33,6 +33,10 @@ size_t qc_dtype_size(int32_t dtype);
 /* NumPy's name for `dtype` ("float32", "int64", ...), or "unknown". */
 const char *qc_dtype_name(int32_t dtype);
 
+/* 1 if `dtype` holds integers (bool excluded) / floating-point values. */
+int qc_dtype_is_integer(int32_t dtype);
+int qc_dtype_is_float(int32_t dtype);
+
 /* Formats a shape as "[360,1,8,8]" ("[]" for rank 0), truncating to fit. */
 void qc_format_shape(char *buf, size_t buflen, int32_t rank,
                      const int64_t *shape);

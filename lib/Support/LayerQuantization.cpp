@@ -159,17 +159,17 @@ void mlir::qc::replaceWeight(LayerToQuantize &l, const QuantizedMatrix &q,
   std::string prefix = l.name.empty() ? "weight" : l.name;
   std::vector<uint8_t> packed = packCodes(q.codes, rows, rowLength, spec.bits);
   Value packedValue = createConstant(
-      b, loc, qtype.getPackedType(),
+      b, loc, layout.getPackedType(qtype.getShape()),
       ArrayRef<char>(reinterpret_cast<const char *>(packed.data()),
                      packed.size()),
       prefix + ".codes");
   std::vector<char> scaleBytes = encodeScales(q.scales, spec.scaleType);
-  Value scales = createConstant(b, loc, qtype.getScalesType(), scaleBytes,
-                                prefix + ".scales");
+  Value scales = createConstant(b, loc, layout.getScalesType(qtype.getShape()),
+                                scaleBytes, prefix + ".scales");
   Value zeroPoints;
   if (!spec.symmetric)
     zeroPoints = createConstant(
-        b, loc, qtype.getZeroPointsType(),
+        b, loc, layout.getZeroPointsType(qtype.getShape()),
         ArrayRef<char>(reinterpret_cast<const char *>(q.zeroPoints.data()),
                        q.zeroPoints.size()),
         prefix + ".zero_points");
@@ -189,9 +189,9 @@ void mlir::qc::replaceWeight(LayerToQuantize &l, const QuantizedMatrix &q,
         prefix + ".group_index");
   auto qweight = QuantizedWeightOp::create(b, loc, qtype, packedValue, scales,
                                            zeroPoints, columns, groups);
-  qweight->setAttr("qc.rel_error", b.getF32FloatAttr(relativeError(
-                                       l.weights, q, rowLength, spec,
-                                       columnScales, groupIndex)));
+  qweight->setAttr(kRelErrorAttr, b.getF32FloatAttr(relativeError(
+                                      l.weights, q, rowLength, spec,
+                                      columnScales, groupIndex)));
   Value old = weightOperand.get();
   weightOperand.set(qweight);
   if (old.use_empty())

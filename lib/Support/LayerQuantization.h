@@ -11,7 +11,8 @@
 #define QC_LIB_SUPPORT_LAYERQUANTIZATION_H
 
 #include "dialects/QC/IR/QC.h"
-#include "lib/Support/WeightQuantizer.h"
+#include "dialects/QC/IR/QCContract.h"
+#include "lib/Quant/WeightQuantizer.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -20,29 +21,6 @@
 #include <vector>
 
 namespace mlir::qc {
-
-/// Per-layer precision chosen by qc-mixed-precision or a plan file: bits
-/// (32 = keep float) and optionally a group size.
-constexpr llvm::StringLiteral kLayerBitsAttr = "qc.bits";
-constexpr llvm::StringLiteral kLayerGroupSizeAttr = "qc.group_size";
-/// The sequential calibration stage (decoder block) of a layer, written by
-/// qc-sequential-stages.
-constexpr llvm::StringLiteral kLayerStageAttr = "qc.stage";
-/// Why a layer (or a MatMul/Gemm/Conv with a compile-time weight that is
-/// not a qc layer) stays in float; read by qc-weight-report.
-constexpr llvm::StringLiteral kFloatReasonAttr = "qc.float_reason";
-/// On a Gather whose indices are a graph input: the size of the indexed
-/// axis (valid indices are [-size, size)); calibration checks its data.
-constexpr llvm::StringLiteral kIndexBoundAttr = "qc.index_bound";
-/// On a qc.quantized_weight: input columns that no calibration sample
-/// reached (their weights were zeroed, as GPTQ does); in the report.
-constexpr llvm::StringLiteral kDeadColumnsAttr = "qc.dead_columns";
-/// Calibration statistics attached to layers (see lib/Calibration):
-/// H = 2 X^T X / n as tensor<KxKxf32>, mean |x| per input channel as
-/// tensor<Kxf32>, and a bounded sample of input rows as tensor<TxKxf32>.
-constexpr llvm::StringLiteral kHessianAttr = "qc.hessian";
-constexpr llvm::StringLiteral kMeanAbsAttr = "qc.act_mean_abs";
-constexpr llvm::StringLiteral kSamplesAttr = "qc.act_samples";
 
 /// The pass options every weight pass has, validated.
 struct WeightPassOptions {

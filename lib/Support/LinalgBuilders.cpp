@@ -7,20 +7,6 @@
 
 using namespace mlir;
 
-FailureOr<SmallVector<int64_t>> mlir::qc::broadcastShapes(ArrayRef<int64_t> a,
-                                                          ArrayRef<int64_t> b) {
-  size_t rank = std::max(a.size(), b.size());
-  SmallVector<int64_t> result(rank);
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
-    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    if (da != db && da != 1 && db != 1)
-      return failure();
-    result[i] = da == 1 ? db : da;
-  }
-  return result;
-}
-
 Value mlir::qc::buildElementwise(OpBuilder &b, Location loc, ValueRange inputs,
                                  RankedTensorType resultType,
                                  ScalarBodyFn body) {

@@ -42,10 +42,6 @@ Value buildRemap(OpBuilder &b, Location loc, Value input,
 Value buildFusedMultiplyAdd(OpBuilder &b, Location loc, Value x, Value w,
                             Value acc);
 
-/// numpy broadcast of two shapes, or failure.
-FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
-                                                ArrayRef<int64_t> b);
-
 } // namespace mlir::qc
 
 #endif // QC_LIB_SUPPORT_LINALGBUILDERS_H

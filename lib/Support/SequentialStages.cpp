@@ -86,9 +86,8 @@ Branch findBranch(Operation *layer) {
   Branch branch;
   llvm::DenseSet<Value> descendants(layer->result_begin(), layer->result_end());
   for (Operation *op = layer->getNextNode(); op; op = op->getNextNode()) {
-    bool reached = llvm::any_of(op->getOperands(), [&](Value v) {
-      return descendants.contains(v);
-    });
+    bool reached = llvm::any_of(
+        op->getOperands(), [&](Value v) { return descendants.contains(v); });
     if (!reached)
       continue;
     if (auto sum = elementwiseSum(op)) {

@@ -1,4 +1,4 @@
-//===- SequentialStages.h - Decoder blocks for sequential calibration -*- C++ -*-===//
+//===- SequentialStages.h - Decoder blocks of a model -----------*- C++ -*-===//
 //
 // The GPTQ/AWQ authors calibrate block by block: a decoder block's layers
 // see the outputs of the already-quantized blocks before it. Blocks are

@@ -55,10 +55,11 @@ FailureOr<std::vector<float>> mlir::qc::readFloatConstant(Value value) {
     return out;
   }
   auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue());
-  AsmResourceBlob *blob = resource ? resource.getRawHandle().getBlob() : nullptr;
+  AsmResourceBlob *blob =
+      resource ? resource.getRawHandle().getBlob() : nullptr;
   unsigned width = floatType.getWidth();
-  if (!blob || blob->getData().size() * 8 !=
-                   size_t(type.getNumElements()) * width)
+  if (!blob ||
+      blob->getData().size() * 8 != size_t(type.getNumElements()) * width)
     return failure();
   ArrayRef<char> data = blob->getData();
   for (int64_t i = 0; i < type.getNumElements(); ++i) {

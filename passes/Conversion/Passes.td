@@ -10,8 +10,11 @@ def QCToLinalgPass : Pass<"qc-lower-to-linalg", "func::FuncOp"> {
   let description = [{
     `qc.linear` and `qc.conv2d` become `linalg.generic` reductions. A
     `!qc.qweight` operand is decoded inside the layer's loops, so no float
-    copy of a whole quantized weight is materialized: the layer becomes an
-    `scf.for` over tiles of at most 16 weight rows (conv filters; a tile
+    copy of a whole quantized weight is materialized. Unscheduled
+    (`tile-rows=0`, the default) the layer is one reduction whose body
+    decodes each weight element; with `tile-rows=N` (a target's schedule,
+    16 on the CPU) the layer becomes an `scf.for` over tiles of at most N
+    weight rows (conv filters; a tile
     never straddles a conv group), each tile is decoded once into a
     `tensor<TxKxf32>` and then reduced against every input row (output
     position) in a plain float loop:
@@ -30,6 +33,12 @@ def QCToLinalgPass : Pass<"qc-lower-to-linalg", "func::FuncOp"> {
     (`packed[t, (k*bits) floordiv 8]` and the next byte, scales through a
     group index when there is one).
   }];
+  let options = [
+    Option<"tileRows", "tile-rows", "int64_t", "0",
+           "Quantized weight rows decoded per tile: the target's schedule "
+           "(0: unscheduled, decode inside the contraction's body; the CPU "
+           "pipeline uses 16)">,
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
@@ -72,6 +81,26 @@ def DistinctResultsPass : Pass<"qc-distinct-results", "func::FuncOp"> {
     ```
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def PrepareEntryABIPass : Pass<"qc-prepare-entry-abi", "func::FuncOp"> {
+  let summary = "Readies function boundaries for the qc_model bare-pointer ABI";
+  let description = [{
+    Runs right before bufferization. Inputs belong to the caller, so every
+    argument is marked `bufferization.writable = false`; the ONNX names
+    (`qc.name`, already read into the model signature) are dropped; and an
+    empty tensor of rank > 1 at the boundary becomes `tensor<0xT>`, because
+    the bare-pointer calling convention cannot express e.g.
+    `memref<3x0x5xf32>` (the model descriptor keeps the declared shape):
+
+    ```mlir
+    func.func @main_graph(%x: tensor<2x3xf32> {qc.name = "x"}) -> (tensor<2x3xf32> {qc.name = "y"})
+    // becomes
+    func.func @main_graph(%x: tensor<2x3xf32> {bufferization.writable = false}) -> tensor<2x3xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
                            "::mlir::tensor::TensorDialect"];
 }
 

@@ -34,14 +34,13 @@ struct Choice {
   double error;
 };
 
-/// Storage bytes of a [rows, rowLength] weight at `spec` (codes, scales,
-/// zero points), as QWeightType::getStorageBytes counts them.
+/// Storage bytes of a [rows, rowLength] weight at `spec`: what its layout
+/// stores (codes, scales, zero points).
 int64_t storageBytes(int64_t rows, int64_t rowLength, const QuantSpec &spec,
                      Type scaleType) {
-  int64_t rowBytes = (rowLength * spec.bits + 7) / 8;
-  int64_t perGroup =
-      scaleType.getIntOrFloatBitWidth() / 8 + (spec.symmetric ? 0 : 1);
-  return rows * (rowBytes + spec.numGroups(rowLength) * perGroup);
+  return LayoutAttr::get(scaleType.getContext(), spec.bits, spec.groupSize,
+                         spec.symmetric, scaleType)
+      .getStorageBytes({rows, rowLength});
 }
 
 /// tr(ΔW H ΔWᵀ), or ‖ΔW‖² without a Hessian.

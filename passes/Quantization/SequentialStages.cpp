@@ -47,8 +47,9 @@ struct SequentialStagesPass final
         stageOf[name] = i;
     Builder b(func.getContext());
     func.walk([&](QuantizableLayer layer) {
-      layer->setAttr(kLayerStageAttr,
-                     b.getI64IntegerAttr(stageOf[getLayerName(layer->getLoc())]));
+      layer->setAttr(
+          kLayerStageAttr,
+          b.getI64IntegerAttr(stageOf[getLayerName(layer->getLoc())]));
     });
   }
 };

@@ -51,10 +51,10 @@ struct StoreWeightsPass final
       if (storage.isF16())
         for (float v : *values)
           if (std::isfinite(v) && std::fabs(v) > 65504.0f) {
-            layer->emitError() << "qc-store-weights: layer '"
-                               << getLayerName(layer->getLoc())
-                               << "' has a weight of magnitude " << v
-                               << ", beyond f16's 65504 (use bf16 or f32)";
+            layer->emitError()
+                << "qc-store-weights: layer '" << getLayerName(layer->getLoc())
+                << "' has a weight of magnitude " << v
+                << ", beyond f16's 65504 (use bf16 or f32)";
             return WalkResult::interrupt();
           }
       OpBuilder b(layer);

@@ -44,30 +44,23 @@ struct WeightReportPass final
       if (auto t = dyn_cast<RankedTensorType>(type))
         bytes = numel * t.getElementType().getIntOrFloatBitWidth() / 8;
       if (auto q = dyn_cast<QWeightType>(type)) {
-        LayoutAttr layout = q.getLayout();
-        bytes = q.getStorageBytes();
         // Per-column operands (AWQ column scales, act-order group index)
         // are stored too: the report must add up to the binary's bytes.
-        if (auto def = layer.getWeightOperand()
-                           .get()
-                           .getDefiningOp<QuantizedWeightOp>())
-          bytes = def.getStorageBytes();
-        entry["bits"] = int64_t(layout.getBits());
-        entry["group_size"] = layout.getGroupSize();
-        entry["symmetric"] = layout.getSymmetric();
-        std::string scaleType;
-        llvm::raw_string_ostream(scaleType) << layout.getScaleType();
-        entry["scale_type"] = scaleType;
-        Operation *def = layer.getWeightOperand().get().getDefiningOp();
-        if (auto err = def ? def->getAttrOfType<FloatAttr>("qc.rel_error")
+        auto quantized =
+            layer.getWeightOperand().get().getDefiningOp<QuantizedWeightOp>();
+        bytes = quantized ? quantized.getStorageBytes() : q.getStorageBytes();
+        q.getLayout().describe(entry);
+        Operation *def = quantized;
+        if (auto err = def ? def->getAttrOfType<FloatAttr>(kRelErrorAttr)
                            : FloatAttr())
           entry["rel_error"] = err.getValueAsDouble();
         if (auto dead = def ? def->getAttrOfType<IntegerAttr>(kDeadColumnsAttr)
                             : IntegerAttr())
           entry["dead_columns"] = dead.getInt();
       } else {
-        entry["bits"] = int64_t(
-            cast<RankedTensorType>(type).getElementType().getIntOrFloatBitWidth());
+        entry["bits"] = int64_t(cast<RankedTensorType>(type)
+                                    .getElementType()
+                                    .getIntOrFloatBitWidth());
         entry["rel_error"] = 0.0;
         auto reason = layer->getAttrOfType<StringAttr>(kFloatReasonAttr);
         entry["float_reason"] =
@@ -85,7 +78,7 @@ struct WeightReportPass final
     // are not qc layers (the importer says why): float weights too.
     getOperation().walk([&](Operation *op) {
       auto reason = op->getAttrOfType<StringAttr>(kFloatReasonAttr);
-      auto shapeAttr = op->getAttrOfType<DenseI64ArrayAttr>("qc.weight_shape");
+      auto shapeAttr = op->getAttrOfType<DenseI64ArrayAttr>(kWeightShapeAttr);
       if (!reason || !shapeAttr || isa<QuantizableLayer>(op))
         return;
       ArrayRef<int64_t> shape = shapeAttr.asArrayRef();

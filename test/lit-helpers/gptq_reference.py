@@ -3,7 +3,7 @@
 
 A straightforward float64 GPTQ (Frantar et al., ICLR 2023), column by column
 without lazy blocks, written from the paper, with the same conventions as
-lib/Support/GPTQ.cpp:
+lib/Quant/GPTQSolver.cpp:
 
 - H is symmetrized; dead columns (diag(H) == 0) get H[i, i] = 1, W[:, i] = 0;
 - per channel (group 0) parameters come from the input rows (before dead
@@ -209,7 +209,7 @@ def run(weights, hessian, bits, **kw):
 
 
 def self_test():
-    """Checks against values produced by lib/Support/GPTQ.cpp (runGPTQ) and
+    """Checks against values produced by lib/Quant/GPTQSolver.cpp (runGPTQ) and
     against properties that hold by construction."""
     x = np.array([[1.0, 0.5, -0.2, 0.3, 0.0, 1.1],
                   [0.3, -1.0, 0.8, 0.1, 0.0, -0.4],
@@ -252,7 +252,7 @@ def self_test():
     return 1 if failures else 0
 
 
-# Produced by runGPTQ (lib/Support/GPTQ.cpp) on the self-test case.
+# Produced by runGPTQ (lib/Quant/GPTQSolver.cpp) on the self-test case.
 EXPECTED_FROM_CPP = {'b4_per_channel': ({'bits': 4},
                     {'codes': [[7, 0, 9, 15, 6, 7],
                                [4, 10, 15, 7, 8, 0],

@@ -106,6 +106,10 @@ static cl::opt<int64_t>
                      cl::desc("Calibration samples per run where the batch "
                               "dimension is free (default 16)"),
                      cl::init(16), cl::cat(category));
+static cl::opt<unsigned>
+    threads("calib-threads",
+            cl::desc("Threads running calibration (default: all cores)"),
+            cl::init(0), cl::cat(category));
 static cl::opt<bool> quiet("quiet", cl::desc("No progress output"),
                            cl::cat(category));
 static cl::opt<double>
@@ -135,6 +139,18 @@ static cl::opt<EmitKind> emit(
         clEnumValN(EmitKind::LLVMDialect, "mlir-llvm",
                    "MLIR LLVM dialect after lowering"),
         clEnumValN(EmitKind::LLVMIR, "llvm", "optimized LLVM IR")),
+    cl::cat(category));
+static cl::opt<CompilePhase> compileTo(
+    "compile-to", cl::desc("Stop after a phase and print its IR"),
+    cl::init(CompilePhase::None),
+    cl::values(clEnumValN(CompilePhase::Import, "import",
+                          "qc dialect as imported (float)"),
+               clEnumValN(CompilePhase::Quantized, "quantized",
+                          "qc dialect after quantization (as --emit=mlir)"),
+               clEnumValN(CompilePhase::Linalg, "linalg",
+                          "linalg on tensors, scheduled for the target"),
+               clEnumValN(CompilePhase::LLVM, "llvm",
+                          "LLVM dialect (as --emit=mlir-llvm)")),
     cl::cat(category));
 static cl::opt<std::string> triple("target",
                                    cl::desc("Target triple (default: host)"),
@@ -199,6 +215,8 @@ int main(int argc, char **argv) {
   options.candidateBits = candidateBits;
   options.precisionPlan = precisionPlan;
   options.emit = emit;
+  options.compileTo = compileTo;
+  options.threads = threads;
   options.triple = triple;
   options.cpu = cpu;
   options.features = features;
@@ -209,7 +227,6 @@ int main(int argc, char **argv) {
 
   mlir::DialectRegistry registry;
   registerAllDialects(registry);
-  registerAllPasses();
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
   return compileModel(options, context);

@@ -14,7 +14,11 @@
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "llvm/Support/JSON.h"
+
 #include "dialects/QC/IR/QCDialect.h.inc"
+
+#include "dialects/QC/IR/QCLayoutInterface.h.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "dialects/QC/IR/QCAttrs.h.inc"

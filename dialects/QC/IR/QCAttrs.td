@@ -10,10 +10,12 @@
 #define QC_ATTRS_TD
 
 include "dialects/QC/IR/QCBase.td"
+include "dialects/QC/IR/QCLayoutInterface.td"
 
-def QC_LayoutAttr : AttrDef<QC_Dialect, "Layout"> {
+def QC_LayoutAttr : AttrDef<QC_Dialect, "Layout",
+    [DeclareAttrInterfaceMethods<QC_WeightLayoutAttrInterface>]> {
   let mnemonic = "layout";
-  let summary = "Bit width, grouping and scale type of a quantized weight";
+  let summary = "The affine layout: scale * (q - zero_point) per group";
   let description = [{
     A weight of shape `[N, d1, ..., dk]` is quantized row by row: row `n`
     holds the `K = d1 * ... * dk` values of output channel `n`, split into
@@ -41,6 +43,11 @@ def QC_LayoutAttr : AttrDef<QC_Dialect, "Layout"> {
     int64_t getGroupLength(int64_t rowLength) const;
     /// Bytes of one packed row of `rowLength` codes.
     int64_t getPackedRowBytes(int64_t rowLength) const;
+    /// Tensor types of the packed codes, the scales and the zero points of
+    /// a weight of `shape`.
+    ::mlir::RankedTensorType getPackedType(::llvm::ArrayRef<int64_t> shape) const;
+    ::mlir::RankedTensorType getScalesType(::llvm::ArrayRef<int64_t> shape) const;
+    ::mlir::RankedTensorType getZeroPointsType(::llvm::ArrayRef<int64_t> shape) const;
     /// The zero point of symmetric layouts.
     int64_t getImplicitZeroPoint() const { return int64_t(1) << (getBits() - 1); }
   }];

@@ -16,6 +16,8 @@ using namespace mlir::qc;
 
 #include "dialects/QC/IR/QCDialect.cpp.inc"
 
+#include "dialects/QC/IR/QCLayoutInterface.cpp.inc"
+
 #define GET_ATTRDEF_CLASSES
 #include "dialects/QC/IR/QCAttrs.cpp.inc"
 
@@ -68,13 +70,90 @@ int64_t LayoutAttr::getPackedRowBytes(int64_t rowLength) const {
   return (rowLength * getBits() + 7) / 8;
 }
 
+/// N and K of a weight of `shape` ([N, d1, ..., dk], K = d1 * ... * dk).
+static std::pair<int64_t, int64_t> rowsAndLength(ArrayRef<int64_t> shape) {
+  return {shape.front(), ShapedType::getNumElements(shape.drop_front())};
+}
+
+RankedTensorType LayoutAttr::getPackedType(ArrayRef<int64_t> shape) const {
+  auto [rows, k] = rowsAndLength(shape);
+  return RankedTensorType::get({rows, getPackedRowBytes(k)},
+                               IntegerType::get(getContext(), 8));
+}
+
+RankedTensorType LayoutAttr::getScalesType(ArrayRef<int64_t> shape) const {
+  auto [rows, k] = rowsAndLength(shape);
+  return RankedTensorType::get({rows, getNumGroups(k)}, getScaleType());
+}
+
+RankedTensorType LayoutAttr::getZeroPointsType(ArrayRef<int64_t> shape) const {
+  auto [rows, k] = rowsAndLength(shape);
+  return RankedTensorType::get({rows, getNumGroups(k)},
+                               IntegerType::get(getContext(), 8));
+}
+
+// WeightLayoutAttrInterface: codes of `bits` bits packed little-endian
+// along each row, one scale (and zero point) per group; the value of code q
+// is scale * (q - zero_point).
+
+LogicalResult
+LayoutAttr::verifyWeightShape(function_ref<InFlightDiagnostic()> emitError,
+                              ArrayRef<int64_t> shape) const {
+  int64_t rowLength = rowsAndLength(shape).second;
+  if (getGroupSize() > rowLength)
+    return emitError() << "group_size " << getGroupSize()
+                       << " exceeds the row length " << rowLength;
+  return success();
+}
+
+LogicalResult
+LayoutAttr::verifyStoredTypes(function_ref<InFlightDiagnostic()> emitError,
+                              ArrayRef<int64_t> shape, Type packedType,
+                              Type scalesType, Type zeroPointsType) const {
+  int64_t rowLength = rowsAndLength(shape).second;
+  if (packedType != getPackedType(shape))
+    return emitError() << "packed codes must be " << getPackedType(shape)
+                       << " for " << getBits() << "-bit rows of " << rowLength
+                       << " values, got " << packedType;
+  if (scalesType != getScalesType(shape))
+    return emitError() << "scales must be " << getScalesType(shape)
+                       << " (rows x groups of " << getGroupLength(rowLength)
+                       << ", scale_type), got " << scalesType;
+  if (getSymmetric() && zeroPointsType)
+    return emitError() << "symmetric layout takes no zero points";
+  if (!getSymmetric() && !zeroPointsType)
+    return emitError() << "asymmetric layout requires zero points";
+  if (zeroPointsType && zeroPointsType != getZeroPointsType(shape))
+    return emitError() << "zero points must be " << getZeroPointsType(shape)
+                       << ", got " << zeroPointsType;
+  return success();
+}
+
+int64_t LayoutAttr::getStorageBytes(ArrayRef<int64_t> shape) const {
+  auto [rows, k] = rowsAndLength(shape);
+  int64_t scaleBytes = getScaleType().getIntOrFloatBitWidth() / 8;
+  int64_t perGroup = scaleBytes + (getSymmetric() ? 0 : 1);
+  return rows * (getPackedRowBytes(k) + getNumGroups(k) * perGroup);
+}
+
+unsigned LayoutAttr::getCodeBits() const { return getBits(); }
+
+void LayoutAttr::describe(llvm::json::Object &entry) const {
+  entry["bits"] = int64_t(getBits());
+  entry["group_size"] = getGroupSize();
+  entry["symmetric"] = getSymmetric();
+  std::string scaleType;
+  llvm::raw_string_ostream(scaleType) << getScaleType();
+  entry["scale_type"] = scaleType;
+}
+
 //===----------------------------------------------------------------------===//
 // QWeightType
 //===----------------------------------------------------------------------===//
 
 Type QWeightType::parse(AsmParser &parser) {
   SmallVector<int64_t> shape;
-  LayoutAttr layout;
+  WeightLayoutAttrInterface layout;
   if (parser.parseLess() ||
       parser.parseDimensionList(shape, /*allowDynamic=*/false,
                                 /*withTrailingX=*/false) ||
@@ -93,7 +172,8 @@ void QWeightType::print(AsmPrinter &printer) const {
 }
 
 LogicalResult QWeightType::verify(function_ref<InFlightDiagnostic()> emitError,
-                                  ArrayRef<int64_t> shape, LayoutAttr layout) {
+                                  ArrayRef<int64_t> shape,
+                                  WeightLayoutAttrInterface layout) {
   if (shape.size() < 2)
     return emitError() << "quantized weight must have rank >= 2 (rows x "
                           "values), got rank "
@@ -103,39 +183,9 @@ LogicalResult QWeightType::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "quantized weight dimensions must be positive, "
                             "got "
                          << d;
-  int64_t rowLength = 1;
-  for (int64_t d : shape.drop_front())
-    rowLength *= d;
-  if (layout.getGroupSize() > rowLength)
-    return emitError() << "group_size " << layout.getGroupSize()
-                       << " exceeds the row length " << rowLength;
-  return success();
+  return layout.verifyWeightShape(emitError, shape);
 }
 
 int64_t QWeightType::getRowLength() const {
-  int64_t rowLength = 1;
-  for (int64_t d : getShape().drop_front())
-    rowLength *= d;
-  return rowLength;
-}
-
-RankedTensorType QWeightType::getPackedType() const {
-  return RankedTensorType::get({getNumRows(), getPackedRowBytes()},
-                               IntegerType::get(getContext(), 8));
-}
-
-RankedTensorType QWeightType::getScalesType() const {
-  return RankedTensorType::get({getNumRows(), getNumGroups()},
-                               getLayout().getScaleType());
-}
-
-RankedTensorType QWeightType::getZeroPointsType() const {
-  return RankedTensorType::get({getNumRows(), getNumGroups()},
-                               IntegerType::get(getContext(), 8));
-}
-
-int64_t QWeightType::getStorageBytes() const {
-  int64_t scaleBytes = getLayout().getScaleType().getIntOrFloatBitWidth() / 8;
-  int64_t perGroup = scaleBytes + (getLayout().getSymmetric() ? 0 : 1);
-  return getNumRows() * (getPackedRowBytes() + getNumGroups() * perGroup);
+  return ShapedType::getNumElements(getShape().drop_front());
 }

@@ -132,25 +132,11 @@ int64_t QuantizedWeightOp::getStorageBytes() {
 
 LogicalResult QuantizedWeightOp::verify() {
   QWeightType type = getType();
-  auto packedType = getPacked().getType();
-  if (packedType != type.getPackedType())
-    return emitOpError("packed codes must be ")
-           << type.getPackedType() << " for " << type.getLayout().getBits()
-           << "-bit rows of " << type.getRowLength() << " values, got "
-           << packedType;
-  if (getScales().getType() != type.getScalesType())
-    return emitOpError("scales must be ")
-           << type.getScalesType() << " (rows x groups of "
-           << type.getLayout().getGroupLength(type.getRowLength())
-           << ", scale_type), got " << getScales().getType();
-  bool symmetric = type.getLayout().getSymmetric();
-  if (symmetric && getZeroPoints())
-    return emitOpError("symmetric layout takes no zero points");
-  if (!symmetric && !getZeroPoints())
-    return emitOpError("asymmetric layout requires zero points");
-  if (getZeroPoints() && getZeroPoints().getType() != type.getZeroPointsType())
-    return emitOpError("zero points must be ")
-           << type.getZeroPointsType() << ", got " << getZeroPoints().getType();
+  Value zeroPoints = getZeroPoints();
+  if (failed(type.getLayout().verifyStoredTypes(
+          [&] { return emitOpError(); }, type.getShape(), getPacked().getType(),
+          getScales().getType(), zeroPoints ? zeroPoints.getType() : Type())))
+    return failure();
   if (getColumnScales()) {
     auto columnsType = cast<RankedTensorType>(getColumnScales().getType());
     if (columnsType.getRank() != 1 ||
@@ -165,13 +151,15 @@ LogicalResult QuantizedWeightOp::verify() {
         indexType.getDimSize(0) != type.getRowLength())
       return emitOpError("group index must have one entry per row position (")
              << type.getRowLength() << "), got " << indexType;
+    // The group index selects a column of the scales.
+    int64_t numGroups = getScales().getType().getDimSize(1);
     DenseIntElementsAttr indices;
     if (matchPattern(getGroupIndex(), m_Constant(&indices)))
       for (const APInt &g : indices.getValues<APInt>())
-        if (g.isNegative() || g.getSExtValue() >= type.getNumGroups())
+        if (g.isNegative() || g.getSExtValue() >= numGroups)
           return emitOpError("group index ")
-                 << g.getSExtValue() << " is out of range [0, "
-                 << type.getNumGroups() << ")";
+                 << g.getSExtValue() << " is out of range [0, " << numGroups
+                 << ")";
   }
   return success();
 }

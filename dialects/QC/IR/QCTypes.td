@@ -25,23 +25,19 @@ def QC_QWeightType : TypeDef<QC_Dialect, "QWeight"> {
     dimensions, flattened, are the values quantized along a row.
   }];
   let parameters = (ins ArrayRefParameter<"int64_t">:$shape,
-                        "::mlir::qc::LayoutAttr":$layout);
+                        "::mlir::qc::WeightLayoutAttrInterface":$layout);
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     int64_t getNumRows() const { return getShape().front(); }
     /// Number of values quantized along one row (product of trailing dims).
     int64_t getRowLength() const;
-    int64_t getNumGroups() const { return getLayout().getNumGroups(getRowLength()); }
-    int64_t getPackedRowBytes() const {
-      return getLayout().getPackedRowBytes(getRowLength());
+    /// Bytes of the tensors the layout stores (codes, scales, ...).
+    int64_t getStorageBytes() const { return getLayout().getStorageBytes(getShape()); }
+    /// The layout as today's affine layout, or null for other layouts.
+    ::mlir::qc::LayoutAttr getAffineLayout() const {
+      return ::llvm::dyn_cast<::mlir::qc::LayoutAttr>(getLayout());
     }
-    /// Tensor types of the packed codes, the scales and the zero points.
-    ::mlir::RankedTensorType getPackedType() const;
-    ::mlir::RankedTensorType getScalesType() const;
-    ::mlir::RankedTensorType getZeroPointsType() const;
-    /// Bytes of packed codes, scales and zero points together.
-    int64_t getStorageBytes() const;
   }];
 }
 

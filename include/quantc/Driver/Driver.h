@@ -18,6 +18,8 @@ namespace qc {
 
 enum class EmitKind { Exe, Obj, MLIR, LLVMDialect, LLVMIR };
 enum class QuantMethod { None, RTN, GPTQ, AWQ };
+/// --compile-to: stop after a phase and print its IR (None: run to the end).
+enum class CompilePhase { None, Import, Quantized, Linalg, LLVM };
 
 struct DriverOptions {
   std::string inputPath;
@@ -41,6 +43,7 @@ struct DriverOptions {
   double damp = 0.01;
   bool sequential = true; ///< false: one calibration pass (one-shot)
   int64_t calibrationBatch = 16;
+  unsigned threads = 0; ///< Calibration threads; 0: all cores.
   bool progress = true;
 
   // Mixed precision (on when a budget is given).
@@ -50,6 +53,7 @@ struct DriverOptions {
   std::string precisionPlan;
 
   EmitKind emit = EmitKind::Exe;
+  CompilePhase compileTo = CompilePhase::None;
   std::string triple, cpu, features;
   unsigned optLevel = 3;
 

@@ -16,20 +16,12 @@ extern "C" {
 #endif
 
 /* Element types of model inputs and outputs (values are part of the ABI:
- * new types are appended, never renumbered). */
+ * new types are appended to qc_dtypes.def, never renumbered). */
 enum qc_dtype {
-  QC_DTYPE_F32 = 1,
-  QC_DTYPE_F64 = 2,
-  QC_DTYPE_F16 = 3,
-  QC_DTYPE_I8 = 4,
-  QC_DTYPE_U8 = 5,
-  QC_DTYPE_I32 = 6,
-  QC_DTYPE_I64 = 7,
-  QC_DTYPE_BOOL = 8,
-  QC_DTYPE_I16 = 9,
-  QC_DTYPE_U16 = 10,
-  QC_DTYPE_U32 = 11,
-  QC_DTYPE_U64 = 12
+#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)      \
+  QC_DTYPE_##ENUM = VALUE,
+#include "quantc/Runtime/qc_dtypes.def"
+  QC_DTYPE_LAST = QC_DTYPE_U64
 };
 
 /* One graph input or output: its ONNX name, element type and static shape. */

@@ -1,4 +1,4 @@
-// RUN: quantc-opt %s --split-input-file --qc-lower-to-linalg | FileCheck %s
+// RUN: quantc-opt %s --split-input-file --qc-lower-to-linalg=tile-rows=16 | FileCheck %s
 
 // CHECK-DAG: #[[X:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 // CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>

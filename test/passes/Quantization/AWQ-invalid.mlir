@@ -15,16 +15,6 @@ func.func @negative_awq_no_statistics(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
 
 // -----
 
-// Samples whose width is not the layer's input width are not its samples.
-func.func @negative_awq_sample_width(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
-  %w = arith.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
-  // expected-error@+1 {{qc-awq: layer '' has no activation statistics}}
-  %y = qc.linear %x, %w {qc.act_mean_abs = dense<1.0> : tensor<2xf32>, qc.act_samples = dense<1.0> : tensor<4x3xf32>} : tensor<1x2xf32>, tensor<2x2xf32> -> tensor<1x2xf32>
-  return %y : tensor<1x2xf32>
-}
-
-// -----
-
 func.func @negative_awq_negative_activations(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
   %w = arith.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
   // expected-error@+1 {{qc-awq: layer '': AWQ: }}

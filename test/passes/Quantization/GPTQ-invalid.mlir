@@ -14,16 +14,6 @@ func.func @negative_gptq_no_hessian(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
 
 // -----
 
-// A Hessian of the wrong size is no Hessian of this layer.
-func.func @negative_gptq_hessian_shape(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
-  %w = arith.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
-  // expected-error@+1 {{qc-gptq: layer '' has no calibration Hessian}}
-  %y = qc.linear %x, %w {qc.hessian = dense<1.0> : tensor<3x3xf32>} : tensor<1x2xf32>, tensor<2x2xf32> -> tensor<1x2xf32>
-  return %y : tensor<1x2xf32>
-}
-
-// -----
-
 // Not positive definite even after the dampening retries.
 func.func @negative_gptq_indefinite(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
   %w = arith.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>

@@ -1,0 +1,183 @@
+//===- ONNXTensors.cpp - ONNX TensorProto -> constants --------------------===//
+//
+// Reading ONNX tensors (initializers, Constant and ConstantOfShape values):
+// element types, the typed repeated fields or raw bytes, external data files
+// next to the model (memory-mapped, confined to the model's folder), and the
+// check that the data matches the shape, into one constant op.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/ImporterImpl.h"
+
+#include "lib/Support/ElementTypes.h"
+#include "lib/Support/WeightConstants.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+std::string mlir::qc::describeONNXType(int32_t onnxType) {
+  static const char *const names[] = {
+      "UNDEFINED",      "FLOAT",      "UINT8",
+      "INT8",           "UINT16",     "INT16",
+      "INT32",          "INT64",      "STRING",
+      "BOOL",           "FLOAT16",    "DOUBLE",
+      "UINT32",         "UINT64",     "COMPLEX64",
+      "COMPLEX128",     "BFLOAT16",   "FLOAT8E4M3FN",
+      "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ",
+      "UINT4",          "INT4",       "FLOAT4E2M1",
+      "FLOAT8E8M0",     "UINT2",      "INT2"};
+  std::string text = std::to_string(onnxType);
+  if (onnxType >= 0 && onnxType < int32_t(std::size(names)))
+    text += std::string(" (") + names[onnxType] + ")";
+  return text;
+}
+
+/// Appends the typed repeated field of `t` as raw little-endian bytes.
+static bool appendTypedData(const onnx::TensorProto &t, Type elementType,
+                            std::vector<char> &bytes) {
+  auto append = [&](auto value) {
+    const char *p = reinterpret_cast<const char *>(&value);
+    bytes.insert(bytes.end(), p, p + sizeof(value));
+  };
+  // ONNX keeps (u)int8/16, bool and float16 in int32_data, uint32/64 in
+  // uint64_data.
+  if (elementType.isF32()) {
+    for (float v : t.float_data())
+      append(v);
+  } else if (elementType.isF64()) {
+    for (double v : t.double_data())
+      append(v);
+  } else if (elementType.isF16() || elementType.isBF16()) {
+    for (int32_t v : t.int32_data())
+      append(uint16_t(v));
+  } else if (elementType.isInteger(1)) {
+    for (int32_t v : t.int32_data())
+      append(int8_t(v != 0));
+  } else if (elementType.isUnsignedInteger(64)) {
+    for (uint64_t v : t.uint64_data())
+      append(v);
+  } else if (elementType.isUnsignedInteger(32)) {
+    for (uint64_t v : t.uint64_data())
+      append(uint32_t(v));
+  } else if (elementType.isInteger(64)) {
+    for (int64_t v : t.int64_data())
+      append(v);
+  } else if (elementType.isInteger(32)) {
+    for (int32_t v : t.int32_data())
+      append(v);
+  } else if (elementType.isInteger(16)) {
+    for (int32_t v : t.int32_data())
+      append(uint16_t(v));
+  } else if (elementType.isInteger(8)) {
+    for (int32_t v : t.int32_data())
+      append(uint8_t(v));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/// Reads the external data of `t` (keys location, offset, length) from a
+/// file inside `modelDir`, memory-mapped. Fails with an error at `loc`.
+static LogicalResult readExternalData(Location loc, const onnx::TensorProto &t,
+                                      StringRef modelDir,
+                                      std::vector<char> &bytes) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto &entry : t.external_data()) {
+    if (entry.key() == "location")
+      location = entry.value();
+    else if ((entry.key() == "offset" || entry.key() == "length") &&
+             StringRef(entry.value())
+                 .getAsInteger(10, entry.key() == "offset" ? offset : length))
+      return emitError(loc) << "tensor '" << t.name() << "' has invalid "
+                            << entry.key() << " '" << entry.value() << "'";
+  }
+  if (location.empty())
+    return emitError(loc) << "tensor '" << t.name()
+                          << "' uses external data without a location";
+  // The data must stay inside the model's folder: no absolute paths and no
+  // '..' components (a hostile model must not read arbitrary files).
+  SmallVector<StringRef> parts;
+  StringRef(location).split(parts, '/');
+  if (llvm::sys::path::is_absolute(location) ||
+      llvm::is_contained(parts, "..") || StringRef(location).contains('\\'))
+    return emitError(loc) << "tensor '" << t.name()
+                          << "': external data location '" << location
+                          << "' escapes the model's directory";
+  SmallString<256> path(modelDir);
+  llvm::sys::path::append(path, location);
+  uint64_t fileSize;
+  if (std::error_code ec = llvm::sys::fs::file_size(path, fileSize))
+    return emitError(loc) << "tensor '" << t.name()
+                          << "': cannot read external data '" << path
+                          << "': " << ec.message();
+  if (length < 0)
+    length = int64_t(fileSize) - offset;
+  if (offset < 0 || length < 0 || uint64_t(offset + length) > fileSize)
+    return emitError(loc) << "tensor '" << t.name() << "': external data "
+                          << "range [" << offset << ", " << offset + length
+                          << ") is outside '" << location << "' (" << fileSize
+                          << " bytes)";
+  auto buffer = llvm::MemoryBuffer::getFileSlice(path, length, offset);
+  if (!buffer)
+    return emitError(loc) << "tensor '" << t.name()
+                          << "': cannot map external data '" << path
+                          << "': " << buffer.getError().message();
+  bytes.assign((*buffer)->getBufferStart(), (*buffer)->getBufferEnd());
+  return success();
+}
+
+Value mlir::qc::importTensor(OpBuilder &b, Location loc,
+                             const onnx::TensorProto &t, StringRef modelDir) {
+  MLIRContext *ctx = b.getContext();
+  Type elementType = getTypeOfONNXType(ctx, t.data_type());
+  if (!elementType) {
+    emitError(loc) << "tensor '" << t.name() << "' has unsupported data type "
+                   << describeONNXType(t.data_type());
+    return nullptr;
+  }
+  SmallVector<int64_t> shape;
+  int64_t numel = 1;
+  for (int64_t d : t.dims()) {
+    if (d < 0 || (d > 0 && numel > (int64_t(1) << 40) / d)) {
+      emitError(loc) << "tensor '" << t.name() << "' has invalid dimension "
+                     << d;
+      return nullptr;
+    }
+    shape.push_back(d);
+    numel *= d;
+  }
+  // MLIR stores i1 as one byte per element in raw buffers; so does ONNX.
+  int64_t elementBytes =
+      std::max<int64_t>(1, elementType.getIntOrFloatBitWidth() / 8);
+  std::vector<char> bytes;
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    if (failed(readExternalData(loc, t, modelDir, bytes)))
+      return nullptr;
+  } else if (t.has_raw_data()) {
+    bytes.assign(t.raw_data().begin(), t.raw_data().end());
+  } else if (!appendTypedData(t, elementType, bytes)) {
+    emitError(loc) << "tensor '" << t.name() << "' has no readable data";
+    return nullptr;
+  }
+  if (int64_t(bytes.size()) != numel * elementBytes) {
+    emitError(loc) << "tensor '" << t.name() << "' holds " << bytes.size()
+                   << " bytes of data but its shape needs "
+                   << numel * elementBytes;
+    return nullptr;
+  }
+  auto type = RankedTensorType::get(shape, elementType);
+  if (elementType.isInteger(1)) {
+    SmallVector<bool> values(bytes.begin(), bytes.end());
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, ArrayRef<bool>(values)));
+  }
+  return createConstant(b, loc, type, bytes,
+                        t.name().empty() ? "tensor" : t.name());
+}

@@ -1,0 +1,213 @@
+//===- Pipelines.cpp - The one place passes are ordered -------------------===//
+
+#include "lib/Pipelines/Pipelines.h"
+
+#include "passes/Conversion/Passes.h"
+#include "passes/Quantization/Passes.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+void mlir::qc::buildLinalgLoweringPipeline(
+    OpPassManager &pm, const LinalgLoweringOptions &options) {
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  // Element-wise fusion runs before qc layers are lowered: it would fuse a
+  // quantized layer's dequantized weight tile back into the matmul loop.
+  func.addPass(createLinalgElementwiseOpFusionPass());
+  QCToLinalgPassOptions lowering;
+  lowering.tileRows = options.tileRows;
+  func.addPass(createQCToLinalgPass(lowering));
+  func.addPass(createCanonicalizerPass());
+  // Results are made distinct last: canonicalization would fold the copies.
+  func.addPass(createDistinctResultsPass());
+}
+
+void mlir::qc::buildBufferizationPipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(createPrepareEntryABIPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addNestedPass<func::FuncOp>(createMemRefCopyToLinalgPass());
+}
+
+void mlir::qc::buildLLVMLoweringPipeline(OpPassManager &pm) {
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  ConvertFuncToLLVMPassOptions funcToLLVM;
+  funcToLLVM.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void mlir::qc::buildCPULoweringPipeline(OpPassManager &pm,
+                                        CPUPipelinePhase phase) {
+  // The CPU schedule: up to 16 weight rows decoded into a tile that stays
+  // in L1 while every input row reuses it (docs/ARCHITECTURE.md).
+  LinalgLoweringOptions linalg;
+  linalg.tileRows = 16;
+  buildLinalgLoweringPipeline(pm, linalg);
+  if (phase == CPUPipelinePhase::Linalg)
+    return;
+  buildBufferizationPipeline(pm);
+  buildLLVMLoweringPipeline(pm);
+}
+
+void mlir::qc::buildQuantizationPipeline(
+    OpPassManager &pm, const QuantizationPipelineOptions &options) {
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  auto common = [&](auto &o) {
+    o.bits = options.bits;
+    o.groupSize = options.groupSize;
+    o.symmetric = options.symmetric;
+    o.scaleType = options.scaleType;
+    o.exclude = options.exclude;
+  };
+  switch (options.method) {
+  case QuantizationMethod::RTN: {
+    RTNPassOptions rtn;
+    common(rtn);
+    func.addPass(createRTNPass(rtn));
+    return;
+  }
+  case QuantizationMethod::GPTQ: {
+    GPTQPassOptions gptq;
+    common(gptq);
+    gptq.requireStatistics = options.requireStatistics;
+    gptq.actOrder = options.actOrder;
+    gptq.staticGroups = options.staticGroups;
+    gptq.damp = options.damp;
+    func.addPass(createGPTQPass(gptq));
+    return;
+  }
+  case QuantizationMethod::AWQ: {
+    AWQPassOptions awq;
+    common(awq);
+    awq.requireStatistics = options.requireStatistics;
+    func.addPass(createAWQPass(awq));
+    return;
+  }
+  }
+}
+
+namespace {
+
+struct LinalgPipelineOptions : PassPipelineOptions<LinalgPipelineOptions> {
+  Option<int64_t> tileRows{
+      *this, "tile-rows",
+      llvm::cl::desc("Weight rows of a quantized layer decoded per tile (0: "
+                     "unscheduled, decode inside the contraction)"),
+      llvm::cl::init(0)};
+};
+
+struct CPUPipelineOptions : PassPipelineOptions<CPUPipelineOptions> {
+  Option<bool> linalgOnly{
+      *this, "linalg-only",
+      llvm::cl::desc("Stop after the CPU-scheduled linalg on tensors"),
+      llvm::cl::init(false)};
+};
+
+struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
+  Option<std::string> method{*this, "method",
+                             llvm::cl::desc("rtn, gptq or awq"),
+                             llvm::cl::init("rtn")};
+  Option<unsigned> bits{*this, "bits", llvm::cl::desc("Bits per weight"),
+                        llvm::cl::init(8)};
+  Option<int64_t> groupSize{*this, "group-size",
+                            llvm::cl::desc("Group size (0: per-channel)"),
+                            llvm::cl::init(0)};
+  Option<bool> symmetric{*this, "symmetric", llvm::cl::desc("No zero points"),
+                         llvm::cl::init(false)};
+  Option<std::string> scaleType{*this, "scale-type",
+                                llvm::cl::desc("f16, bf16 or f32"),
+                                llvm::cl::init("f16")};
+  Option<std::string> exclude{*this, "exclude",
+                              llvm::cl::desc("Regex of layers kept float"),
+                              llvm::cl::init("")};
+  Option<bool> requireStatistics{
+      *this, "require-statistics",
+      llvm::cl::desc("GPTQ/AWQ: a layer without statistics is an error"),
+      llvm::cl::init(true)};
+  Option<bool> actOrder{*this, "act-order", llvm::cl::desc("GPTQ act-order"),
+                        llvm::cl::init(false)};
+  Option<bool> staticGroups{*this, "static-groups",
+                            llvm::cl::desc("GPTQ static groups"),
+                            llvm::cl::init(false)};
+  Option<double> damp{*this, "damp", llvm::cl::desc("GPTQ dampening"),
+                      llvm::cl::init(0.01)};
+};
+
+} // namespace
+
+void mlir::qc::registerPipelines() {
+  PassPipelineRegistration<LinalgPipelineOptions>(
+      "qc-linalg-pipeline",
+      "qc layers -> linalg on tensors (the target-neutral lowering)",
+      [](OpPassManager &pm, const LinalgPipelineOptions &o) {
+        buildLinalgLoweringPipeline(pm, LinalgLoweringOptions{o.tileRows});
+      });
+  PassPipelineRegistration<>(
+      "qc-bufferize-pipeline",
+      "linalg on tensors -> buffers with the qc_model ABI",
+      [](OpPassManager &pm) { buildBufferizationPipeline(pm); });
+  PassPipelineRegistration<>(
+      "qc-llvm-pipeline", "linalg on buffers -> loops -> LLVM dialect",
+      [](OpPassManager &pm) { buildLLVMLoweringPipeline(pm); });
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "qc-cpu-pipeline",
+      "The CPU target's lowering of a quantized qc module to LLVM dialect",
+      [](OpPassManager &pm, const CPUPipelineOptions &o) {
+        buildCPULoweringPipeline(pm, o.linalgOnly ? CPUPipelinePhase::Linalg
+                                                  : CPUPipelinePhase::LLVM);
+      });
+  PassPipelineRegistration<QuantizePipelineOptions>(
+      "qc-quantize-pipeline",
+      "One weight-quantization step (statistics from layer attributes)",
+      [](OpPassManager &pm, const QuantizePipelineOptions &o) {
+        QuantizationPipelineOptions q;
+        q.method = o.method == "gptq"  ? QuantizationMethod::GPTQ
+                   : o.method == "awq" ? QuantizationMethod::AWQ
+                                       : QuantizationMethod::RTN;
+        q.bits = o.bits;
+        q.groupSize = o.groupSize;
+        q.symmetric = o.symmetric;
+        q.scaleType = o.scaleType;
+        q.exclude = o.exclude;
+        q.requireStatistics = o.requireStatistics;
+        q.actOrder = o.actOrder;
+        q.staticGroups = o.staticGroups;
+        q.damp = o.damp;
+        buildQuantizationPipeline(pm, q);
+      });
+}

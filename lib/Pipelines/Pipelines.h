@@ -1,0 +1,82 @@
+//===- Pipelines.h - The one place passes are ordered -----------*- C++ -*-===//
+//
+// Every pass sequence quantc runs is built here by a C++ function (as
+// IREE's buildGlobalOptimizationPassPipeline and onnx-mlir's addPasses do)
+// and registered under a name, so `quantc-opt --qc-...-pipeline` replays any
+// stage of the driver exactly. Nothing is resolved through pass-pipeline
+// strings or the global pass registry.
+//
+//   qc-linalg-pipeline      qc layers -> linalg on tensors (target-neutral;
+//                           `tile-rows` is the schedule a target picks)
+//   qc-bufferize-pipeline   tensors -> buffers with the qc_model ABI
+//   qc-llvm-pipeline        linalg on buffers -> loops -> LLVM dialect
+//   qc-cpu-pipeline         the CPU target's whole lowering
+//   qc-quantize-pipeline    one weight-quantization step (rtn|gptq|awq,
+//                           statistics read from layer attributes)
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_LIB_PIPELINES_PIPELINES_H
+#define QC_LIB_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+
+#include <string>
+
+namespace mlir::qc {
+
+/// How qc layers are scheduled when lowered to linalg.
+struct LinalgLoweringOptions {
+  /// Weight rows of a quantized layer decoded together (a tile every input
+  /// row reuses); 0 keeps the unscheduled form (decode inside the
+  /// contraction's body).
+  int64_t tileRows = 0;
+};
+
+/// qc layers (float or quantized) -> linalg on tensors, element-wise ops
+/// fused, every returned tensor distinct. Anchored on builtin.module.
+void buildLinalgLoweringPipeline(OpPassManager &pm,
+                                 const LinalgLoweringOptions &options);
+
+/// linalg on tensors -> buffers: the qc_model ABI (inputs read-only,
+/// outputs caller-allocated out-params), deallocation, copies as linalg.
+void buildBufferizationPipeline(OpPassManager &pm);
+
+/// linalg on buffers -> loops -> the LLVM dialect (bare-pointer calls).
+void buildLLVMLoweringPipeline(OpPassManager &pm);
+
+/// Where the CPU pipeline stops.
+enum class CPUPipelinePhase { Linalg, LLVM };
+
+/// The CPU target's lowering: the linalg pipeline with the CPU's schedule
+/// (16-row tiles), then bufferization and the LLVM dialect.
+void buildCPULoweringPipeline(OpPassManager &pm, CPUPipelinePhase phase);
+
+/// The weight-quantization method a pipeline step runs.
+enum class QuantizationMethod { RTN, GPTQ, AWQ };
+
+/// One weight-quantization step: the method's pass on the entry function.
+/// GPTQ/AWQ read calibration statistics from layer attributes (layers
+/// without them stay in float unless `requireStatistics`).
+struct QuantizationPipelineOptions {
+  QuantizationMethod method = QuantizationMethod::RTN;
+  unsigned bits = 8;
+  int64_t groupSize = 0;
+  bool symmetric = false;
+  std::string scaleType = "f16";
+  std::string exclude;
+  bool requireStatistics = true;
+  // GPTQ.
+  bool actOrder = false;
+  bool staticGroups = false;
+  double damp = 0.01;
+};
+void buildQuantizationPipeline(OpPassManager &pm,
+                               const QuantizationPipelineOptions &options);
+
+/// Registers the pipelines above with their names (quantc-opt).
+void registerPipelines();
+
+} // namespace mlir::qc
+
+#endif // QC_LIB_PIPELINES_PIPELINES_H

@@ -1,0 +1,167 @@
+//===- CPUBackend.cpp - Ahead-of-time code generation for CPUs ------------===//
+//
+// Lowering stays on upstream passes (one-shot bufferization, linalg to loops,
+// *-to-LLVM conversions; see lib/Pipelines); LLVM's own vectorizers then work
+// on the loops at -O3 for the -mcpu given, which is what makes x86-64 and
+// AArch64 share code.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/CPU/CPUBackend.h"
+
+#include "dialects/QC/IR/QCContract.h"
+#include "lib/Pipelines/Pipelines.h"
+#include "targets/Common/ModelInterface.h"
+
+#include "quantc/Runtime/qc_model.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+void CPUBackend::buildLoweringPipeline(OpPassManager &pm,
+                                       LoweringPhase phase) const {
+  buildCPULoweringPipeline(pm, phase == LoweringPhase::Linalg
+                                   ? CPUPipelinePhase::Linalg
+                                   : CPUPipelinePhase::LLVM);
+}
+
+std::unique_ptr<llvm::TargetMachine>
+CPUBackend::createTargetMachine(std::string &error) const {
+  llvm::InitializeAllTargetInfos();
+  llvm::InitializeAllTargets();
+  llvm::InitializeAllTargetMCs();
+  llvm::InitializeAllAsmPrinters();
+
+  bool host = options.triple.empty();
+  llvm::Triple triple(host ? llvm::sys::getDefaultTargetTriple()
+                           : options.triple);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpu = options.cpu;
+  std::string features = options.features;
+  // Targeting the host without -mcpu means "this machine", like -march=native.
+  if (host && (cpu.empty() || cpu == "native")) {
+    cpu = llvm::sys::getHostCPUName().str();
+    if (features.empty()) {
+      llvm::SubtargetFeatures f;
+      for (auto &feature : llvm::sys::getHostCPUFeatures())
+        f.AddFeature(feature.first(), feature.second);
+      features = f.getString();
+    }
+  }
+  if (cpu.empty())
+    cpu = "generic";
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      options.optLevel >= 2 ? llvm::CodeGenOptLevel::Aggressive
+                            : llvm::CodeGenOptLevel::Default));
+  if (!machine)
+    error = "cannot create a target machine for " + triple.str() + " / " + cpu;
+  return machine;
+}
+
+/// Translates an LLVM-dialect module to LLVM IR, adds the runtime interface
+/// for `signature`, and optimizes it for `machine`.
+static std::unique_ptr<llvm::Module>
+translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
+                  const ModelSignature &signature, llvm::TargetMachine &machine,
+                  unsigned optLevel) {
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  module.getContext()->appendDialectRegistry(registry);
+
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context, signature.name);
+  if (!llvmModule) {
+    module.emitError("failed to translate to LLVM IR");
+    return nullptr;
+  }
+  llvmModule->setTargetTriple(machine.getTargetTriple());
+  llvmModule->setDataLayout(machine.createDataLayout());
+  llvm::Function *entry = llvmModule->getFunction(kEntryFunction);
+  if (!entry) {
+    module.emitError("no entry function '") << kEntryFunction << "'";
+    return nullptr;
+  }
+  size_t numBuffers = signature.inputs.size() + signature.outputs.size();
+  if (entry->arg_size() != numBuffers || !entry->getReturnType()->isVoidTy()) {
+    module.emitError("internal error: lowered entry takes ")
+        << entry->arg_size() << " arguments, expected " << numBuffers
+        << " buffers and no results";
+    return nullptr;
+  }
+  // Only the interface below is exported; the entry may be inlined into it.
+  entry->setLinkage(llvm::GlobalValue::InternalLinkage);
+  addModelInterface(*llvmModule, entry, signature);
+
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopVectorization = optLevel >= 2;
+  tuning.SLPVectorization = optLevel >= 2;
+  llvm::PassBuilder pb(&machine, tuning);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel level = optLevel == 0   ? llvm::OptimizationLevel::O0
+                                  : optLevel == 1 ? llvm::OptimizationLevel::O1
+                                  : optLevel == 2 ? llvm::OptimizationLevel::O2
+                                                  : llvm::OptimizationLevel::O3;
+  if (optLevel == 0)
+    pb.buildO0DefaultPipeline(level).run(*llvmModule, mam);
+  else
+    pb.buildPerModuleDefaultPipeline(level).run(*llvmModule, mam);
+  return llvmModule;
+}
+
+LogicalResult CPUBackend::serialize(ModuleOp module,
+                                    const ModelSignature &signature,
+                                    ArtifactKind kind,
+                                    llvm::raw_pwrite_stream &os,
+                                    std::string &error) const {
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(error);
+  if (!machine)
+    return failure();
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule = translateToLLVMIR(
+      module, llvmContext, signature, *machine, options.optLevel);
+  if (!llvmModule)
+    return failure();
+  if (kind == ArtifactKind::LLVMIR) {
+    llvmModule->print(os, nullptr);
+    return success();
+  }
+  llvm::legacy::PassManager pm;
+  if (machine->addPassesToEmitFile(pm, os, nullptr,
+                                   llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit object files";
+    return failure();
+  }
+  pm.run(*llvmModule);
+  os.flush();
+  return success();
+}

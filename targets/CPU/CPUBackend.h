@@ -1,0 +1,53 @@
+//===- CPUBackend.h - Ahead-of-time code generation for CPUs ----*- C++ -*-===//
+//
+// One code path for x86-64 and AArch64: qc/linalg on tensors -> loops on
+// buffers -> LLVM dialect (the pipeline is lib/Pipelines'
+// buildCPULoweringPipeline) -> LLVM IR with the qc_model interface ->
+// optimized object code for the chosen triple and CPU.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_TARGETS_CPU_CPUBACKEND_H
+#define QC_TARGETS_CPU_CPUBACKEND_H
+
+#include "targets/Common/TargetBackend.h"
+
+#include <memory>
+#include <string>
+
+namespace llvm {
+class TargetMachine;
+} // namespace llvm
+
+namespace mlir::qc {
+
+struct CPUTargetOptions {
+  std::string triple; ///< Empty: the host.
+  std::string cpu;    ///< Empty: the host CPU when targeting the host.
+  std::string features;
+  unsigned optLevel = 3;
+};
+
+class CPUBackend final : public TargetBackend {
+public:
+  explicit CPUBackend(CPUTargetOptions options) : options(std::move(options)) {}
+
+  StringRef getName() const override { return "cpu"; }
+  void buildLoweringPipeline(OpPassManager &pm,
+                             LoweringPhase phase) const override;
+  LogicalResult serialize(ModuleOp module, const ModelSignature &signature,
+                          ArtifactKind kind, llvm::raw_pwrite_stream &os,
+                          std::string &error) const override;
+  std::vector<std::string> getLinkLibraries() const override { return {"-lm"}; }
+
+  /// Creates the target machine for the options, or fails with `error` set.
+  std::unique_ptr<llvm::TargetMachine>
+  createTargetMachine(std::string &error) const;
+
+private:
+  CPUTargetOptions options;
+};
+
+} // namespace mlir::qc
+
+#endif // QC_TARGETS_CPU_CPUBACKEND_H
