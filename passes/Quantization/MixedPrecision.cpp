@@ -10,6 +10,7 @@
 
 #include "passes/Quantization/Passes.h"
 
+#include "lib/Quant/OutputError.h"
 #include "lib/Support/LayerQuantization.h"
 
 #include "llvm/Support/JSON.h"
@@ -41,29 +42,6 @@ int64_t storageBytes(int64_t rows, int64_t rowLength, const QuantSpec &spec,
   return LayoutAttr::get(scaleType.getContext(), spec.bits, spec.groupSize,
                          spec.symmetric, scaleType)
       .getStorageBytes({rows, rowLength});
-}
-
-/// tr(ΔW H ΔWᵀ), or ‖ΔW‖² without a Hessian.
-double outputError(const std::vector<float> &w, const std::vector<float> &wq,
-                   int64_t rows, int64_t k, const std::vector<float> *h) {
-  double total = 0;
-  std::vector<double> d(k);
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t i = 0; i < k; ++i)
-      d[i] = double(w[r * k + i]) - double(wq[r * k + i]);
-    if (!h) {
-      for (double v : d)
-        total += v * v;
-      continue;
-    }
-    for (int64_t i = 0; i < k; ++i) {
-      double acc = 0;
-      for (int64_t j = 0; j < k; ++j)
-        acc += double((*h)[i * k + j]) * d[j];
-      total += d[i] * acc;
-    }
-  }
-  return total;
 }
 
 struct MixedPrecisionPass final
@@ -168,7 +146,7 @@ struct MixedPrecisionPass final
             codeBits ? rows * k * int64_t(bits)
                      : storageBytes(rows, k, spec, options.scaleType) +
                            k * columnBytes,
-            outputError(layer.weights, wq, rows, k, h)};
+            hessianWeightedError(layer.weights, wq, rows, k, h)};
   }
 
   /// Minimizes total error under `budget` bytes: a knapsack over bytes
