@@ -87,8 +87,6 @@ Value buildTiledQuantizedConv(OpBuilder &rewriter, Location loc, Conv2DOp op,
 /// qc.conv2d -> zero-pad, then one reduction over (c, kh, kw).
 LogicalResult lowerConv2D(Conv2DOp op, RewriterBase &rewriter,
                           int64_t tileRows) {
-  if (failed(checkLowerableLayout(op, op.getWeight())))
-    return failure();
   Location loc = op.getLoc();
   MLIRContext *ctx = op.getContext();
   rewriter.setInsertionPoint(op);

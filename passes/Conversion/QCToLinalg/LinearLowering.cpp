@@ -87,8 +87,6 @@ FailureOr<Value> buildLinearLoops(LinearOp op, OpBuilder &rewriter, Value input,
 /// for quantized weights), expand to [..., N].
 LogicalResult lowerLinear(LinearOp op, RewriterBase &rewriter,
                           int64_t tileRows) {
-  if (failed(checkLowerableLayout(op, op.getWeight())))
-    return failure();
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
   auto inputType = op.getInput().getType();

@@ -154,6 +154,8 @@ struct LowerLayerPattern final : OpRewritePattern<OpT> {
       : OpRewritePattern<OpT>(ctx), tileRows(tileRows) {}
   LogicalResult matchAndRewrite(OpT op,
                                 PatternRewriter &rewriter) const override {
+    if (failed(checkLowerableLayout(op, op.getWeight())))
+      return failure();
     return Lower(op, rewriter, tileRows);
   }
   int64_t tileRows;
