@@ -10,6 +10,8 @@ PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22
   # ONNX import.
   libonnx-dev libprotobuf-dev protobuf-compiler
+  # LLVM's OpenMP runtime: multithreaded executables link libomp.so.5.
+  libomp-dev
   # Linear algebra inside passes.
   libeigen3-dev
   # C++ unit tests.

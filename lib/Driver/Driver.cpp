@@ -156,7 +156,8 @@ CalibrationOptions calibrationOptions(const DriverOptions &options) {
   CalibrationOptions c;
   c.modelPath = options.inputPath;
   // Calibration runs here, on the host, whatever the final target: the
-  // final CPU and features apply only when compiling for the host.
+  // final CPU and features apply only when compiling for the host. Its
+  // batches already run on all cores, so the model code is single-threaded.
   CPUTargetOptions host;
   if (options.triple.empty())
     host = {"", options.cpu, options.features, options.optLevel};
@@ -212,6 +213,10 @@ LogicalResult runQuantization(ModuleOp module, const DriverOptions &options) {
   if (mixed && options.quant == QuantMethod::None)
     return emitError(module.getLoc())
            << "--avg-bits/--max-weight-bytes need --quant=rtn|gptq|awq";
+  if (options.actBits != 0 && options.actBits != 8)
+    return emitError(module.getLoc())
+           << "--act-bits must be 8 (int8 activations) or 0 (f32), got "
+           << options.actBits;
   CalibrationOptions calib = calibrationOptions(options);
 
   if (mixed) {
@@ -397,7 +402,8 @@ int mlir::qc::compileModel(const DriverOptions &options, MLIRContext &ctx) {
     return writeText([&](raw_ostream &os) { module->print(os); });
 
   CPUBackend backend(CPUTargetOptions{options.triple, options.cpu,
-                                      options.features, options.optLevel});
+                                      options.features, options.optLevel,
+                                      options.multithread, options.actBits});
   if (options.compileTo == CompilePhase::Linalg) {
     if (failed(lowerModule(*module, backend, LoweringPhase::Linalg)))
       return 1;

@@ -13,7 +13,11 @@
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -33,6 +37,8 @@ void mlir::qc::buildLinalgLoweringPipeline(
   func.addPass(createLinalgElementwiseOpFusionPass());
   QCToLinalgPassOptions lowering;
   lowering.tileRows = options.tileRows;
+  lowering.gemvLanes = options.gemvLanes;
+  lowering.actBits = options.actBits;
   func.addPass(createQCToLinalgPass(lowering));
   func.addPass(createCanonicalizerPass());
   // Results are made distinct last: canonicalization would fold the copies.
@@ -54,12 +60,31 @@ void mlir::qc::buildBufferizationPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createMemRefCopyToLinalgPass());
 }
 
-void mlir::qc::buildLLVMLoweringPipeline(OpPassManager &pm) {
+void mlir::qc::buildLLVMLoweringPipeline(OpPassManager &pm,
+                                         const LLVMLoweringOptions &options) {
   pm.addPass(createConvertLinalgToLoopsPass());
+  // Tasks of a scheduled layer (scf.forall) run on threads or in sequence.
+  if (options.threads) {
+    pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+    pm.addPass(createConvertSCFToOpenMPPass());
+    // The conversion wraps each task in memref.alloca_scope; with no allocas
+    // inside, canonicalization inlines it (a scope would not survive
+    // scf-to-cf, which gives it several blocks).
+    pm.addPass(createCanonicalizerPass());
+  } else {
+    pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
+  }
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  if (options.x86VNNI)
+    pm.addNestedPass<func::FuncOp>(createInt8DotToX86VNNIPass());
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  // Reductions in the vector schedules are already reassociated by design
+  // (lane-parallel partial sums); the final horizontal add may be a tree.
+  vectorToLLVM.reassociateFPReductions = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
@@ -68,20 +93,30 @@ void mlir::qc::buildLLVMLoweringPipeline(OpPassManager &pm) {
   funcToLLVM.useBarePtrCallConv = true;
   pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
   pm.addPass(createConvertControlFlowToLLVMPass());
+  if (options.threads)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
 void mlir::qc::buildCPULoweringPipeline(OpPassManager &pm,
-                                        CPUPipelinePhase phase) {
-  // The CPU schedule: up to 16 weight rows decoded into a tile that stays
-  // in L1 while every input row reuses it (docs/ARCHITECTURE.md).
+                                        CPUPipelinePhase phase,
+                                        const CPUScheduleOptions &schedule) {
+  // The CPU schedule: batch 1-4 linear layers as fused vector GEMVs at the
+  // machine's width; other quantized layers decode up to 16 weight rows
+  // into a tile that stays in L1 while every input row reuses it
+  // (docs/ARCHITECTURE.md).
   LinalgLoweringOptions linalg;
   linalg.tileRows = 16;
+  linalg.gemvLanes = schedule.vectorLanes;
+  linalg.actBits = schedule.actBits;
   buildLinalgLoweringPipeline(pm, linalg);
   if (phase == CPUPipelinePhase::Linalg)
     return;
   buildBufferizationPipeline(pm);
-  buildLLVMLoweringPipeline(pm);
+  LLVMLoweringOptions llvm;
+  llvm.threads = schedule.threads;
+  llvm.x86VNNI = schedule.x86VNNI;
+  buildLLVMLoweringPipeline(pm, llvm);
 }
 
 void mlir::qc::buildQuantizationPipeline(
@@ -129,6 +164,10 @@ struct LinalgPipelineOptions : PassPipelineOptions<LinalgPipelineOptions> {
       llvm::cl::desc("Weight rows of a quantized layer decoded per tile (0: "
                      "unscheduled, decode inside the contraction)"),
       llvm::cl::init(0)};
+  Option<int64_t> gemvLanes{
+      *this, "gemv-lanes",
+      llvm::cl::desc("f32 lanes of the fused GEMV schedule (0: off)"),
+      llvm::cl::init(0)};
 };
 
 struct CPUPipelineOptions : PassPipelineOptions<CPUPipelineOptions> {
@@ -136,6 +175,27 @@ struct CPUPipelineOptions : PassPipelineOptions<CPUPipelineOptions> {
       *this, "linalg-only",
       llvm::cl::desc("Stop after the CPU-scheduled linalg on tensors"),
       llvm::cl::init(false)};
+  Option<int64_t> vectorLanes{
+      *this, "vector-lanes",
+      llvm::cl::desc("f32 lanes of the target's widest vector (16: AVX-512, "
+                     "8: AVX2, 4: NEON/SSE)"),
+      llvm::cl::init(16)};
+  Option<bool> threads{*this, "threads",
+                       llvm::cl::desc("Run scheduled tasks on OpenMP threads"),
+                       llvm::cl::init(false)};
+  Option<int64_t> actBits{
+      *this, "act-bits",
+      llvm::cl::desc("8: int8 activations in the GEMV schedule (0: f32)"),
+      llvm::cl::init(0)};
+  Option<bool> x86VNNI{
+      *this, "x86-vnni",
+      llvm::cl::desc("Int8 dot products as AVX512-VNNI vpdpbusd"),
+      llvm::cl::init(false)};
+};
+struct LLVMPipelineOptions : PassPipelineOptions<LLVMPipelineOptions> {
+  Option<bool> threads{*this, "threads",
+                       llvm::cl::desc("Run scf.forall tasks on OpenMP threads"),
+                       llvm::cl::init(false)};
 };
 
 struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
@@ -175,21 +235,27 @@ void mlir::qc::registerPipelines() {
       "qc-linalg-pipeline",
       "qc layers -> linalg on tensors (the target-neutral lowering)",
       [](OpPassManager &pm, const LinalgPipelineOptions &o) {
-        buildLinalgLoweringPipeline(pm, LinalgLoweringOptions{o.tileRows});
+        buildLinalgLoweringPipeline(
+            pm, LinalgLoweringOptions{o.tileRows, o.gemvLanes, 0});
       });
   PassPipelineRegistration<>(
       "qc-bufferize-pipeline",
       "linalg on tensors -> buffers with the qc_model ABI",
       [](OpPassManager &pm) { buildBufferizationPipeline(pm); });
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<LLVMPipelineOptions>(
       "qc-llvm-pipeline", "linalg on buffers -> loops -> LLVM dialect",
-      [](OpPassManager &pm) { buildLLVMLoweringPipeline(pm); });
+      [](OpPassManager &pm, const LLVMPipelineOptions &o) {
+        buildLLVMLoweringPipeline(pm, LLVMLoweringOptions{o.threads});
+      });
   PassPipelineRegistration<CPUPipelineOptions>(
       "qc-cpu-pipeline",
       "The CPU target's lowering of a quantized qc module to LLVM dialect",
       [](OpPassManager &pm, const CPUPipelineOptions &o) {
-        buildCPULoweringPipeline(pm, o.linalgOnly ? CPUPipelinePhase::Linalg
-                                                  : CPUPipelinePhase::LLVM);
+        buildCPULoweringPipeline(
+            pm,
+            o.linalgOnly ? CPUPipelinePhase::Linalg : CPUPipelinePhase::LLVM,
+            CPUScheduleOptions{o.vectorLanes, o.threads, o.actBits,
+                               o.x86VNNI});
       });
   PassPipelineRegistration<QuantizePipelineOptions>(
       "qc-quantize-pipeline",

@@ -31,6 +31,11 @@ struct LinalgLoweringOptions {
   /// row reuses); 0 keeps the unscheduled form (decode inside the
   /// contraction's body).
   int64_t tileRows = 0;
+  /// f32 lanes of the fused GEMV schedule for qc.linear at batch 1-4 (0:
+  /// off; the general lowering then covers those layers too).
+  int64_t gemvLanes = 0;
+  /// 8: int8 activations in the GEMV schedule; 0: f32.
+  int64_t actBits = 0;
 };
 
 /// qc layers (float or quantized) -> linalg on tensors, element-wise ops
@@ -43,14 +48,36 @@ void buildLinalgLoweringPipeline(OpPassManager &pm,
 void buildBufferizationPipeline(OpPassManager &pm);
 
 /// linalg on buffers -> loops -> the LLVM dialect (bare-pointer calls).
-void buildLLVMLoweringPipeline(OpPassManager &pm);
+struct LLVMLoweringOptions {
+  /// scf.forall loops run on threads (OpenMP) rather than one after the
+  /// other.
+  bool threads = false;
+  /// Int8 dot products become AVX512-VNNI `vpdpbusd`.
+  bool x86VNNI = false;
+};
+
+void buildLLVMLoweringPipeline(OpPassManager &pm,
+                               const LLVMLoweringOptions &options);
 
 /// Where the CPU pipeline stops.
 enum class CPUPipelinePhase { Linalg, LLVM };
 
 /// The CPU target's lowering: the linalg pipeline with the CPU's schedule
 /// (16-row tiles), then bufferization and the LLVM dialect.
-void buildCPULoweringPipeline(OpPassManager &pm, CPUPipelinePhase phase);
+/// What the CPU pipeline needs to know about the target machine.
+struct CPUScheduleOptions {
+  /// f32 lanes of the widest vector the CPU has (16 with AVX-512, 8 with
+  /// AVX2, 4 with NEON or SSE).
+  int64_t vectorLanes = 16;
+  bool threads = false;
+  /// The user's choice of int8 activations (0 or 8), and whether the CPU
+  /// has AVX512-VNNI for their dot products.
+  int64_t actBits = 0;
+  bool x86VNNI = false;
+};
+
+void buildCPULoweringPipeline(OpPassManager &pm, CPUPipelinePhase phase,
+                              const CPUScheduleOptions &schedule);
 
 /// The weight-quantization method a pipeline step runs.
 enum class QuantizationMethod { RTN, GPTQ, AWQ };

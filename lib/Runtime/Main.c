@@ -29,8 +29,13 @@ typedef struct options {
   int num_input_specs;
   const char *output_dir;
   long repeat;
+  long threads; /* 0: the OpenMP runtime's default (all cores) */
   int time;
 } options;
+
+/* Present when the model was compiled with --multithread (it links LLVM's
+ * OpenMP runtime); weak, so single-threaded builds need no libomp. */
+extern void omp_set_num_threads(int) __attribute__((weak));
 
 static void error(const char *fmt, ...) {
   va_list ap;
@@ -70,6 +75,8 @@ static void print_usage(FILE *out, const char *prog) {
           "  --repeat N         run the model N times (default 1); outputs "
           "are from\n"
           "                     the last run\n"
+          "  --threads N        threads running the model (default: all "
+          "cores)\n"
           "  --time             print {\"runs\", \"mean_ms\", \"min_ms\"} as "
           "JSON to stderr\n"
           "  --interface-json   print the model's interface as JSON and exit\n"
@@ -223,7 +230,8 @@ static int parse_args(int argc, char **argv, options *opts) {
     keylen = eq ? (size_t)(eq - arg) : strlen(arg);
     if (!((keylen == 7 && strncmp(arg, "--input", 7) == 0) ||
           (keylen == 12 && strncmp(arg, "--output-dir", 12) == 0) ||
-          (keylen == 8 && strncmp(arg, "--repeat", 8) == 0))) {
+          (keylen == 8 && strncmp(arg, "--repeat", 8) == 0) ||
+          (keylen == 9 && strncmp(arg, "--threads", 9) == 0))) {
       error("unknown option '%s' (see --help)", arg);
       return EXIT_USAGE;
     }
@@ -244,6 +252,15 @@ static int parse_args(int argc, char **argv, options *opts) {
         return EXIT_USAGE;
       }
       opts->output_dir = value;
+    } else if (arg[2] == 't') {
+      char *end;
+      errno = 0;
+      opts->threads = strtol(value, &end, 10);
+      if (errno != 0 || end == value || *end != '\0' || opts->threads < 1 ||
+          opts->threads > 4096) {
+        error("--threads needs an integer from 1 to 4096, got '%s'", value);
+        return EXIT_USAGE;
+      }
     } else {
       char *end;
       errno = 0;
@@ -490,6 +507,8 @@ int main(int argc, char **argv) {
     }
   }
 
+  if (opts.threads > 0 && omp_set_num_threads)
+    omp_set_num_threads((int)opts.threads);
   for (r = 0; r < opts.repeat; ++r) {
     double start = now_ms(), elapsed;
     qc_model_run(buffers);

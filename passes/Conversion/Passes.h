@@ -5,7 +5,10 @@
 
 #include "dialects/QC/IR/QC.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/Pass.h"
 
@@ -23,6 +26,26 @@ void populateQCLinearToLinalgPatterns(RewritePatternSet &patterns,
                                       int64_t tileRows);
 void populateQCConvToLinalgPatterns(RewritePatternSet &patterns,
                                     int64_t tileRows);
+/// The batch-1-to-4 schedule of qc.linear (GemvLowering.cpp): a fused
+/// decode-and-dot in the vector dialect over `lanes` f32 lanes (the
+/// target's vector width), one scf.forall task per few output rows. Added
+/// with a higher benefit than the general linear lowering, which keeps the
+/// layers this schedule does not cover.
+struct GemvScheduleOptions {
+  int64_t lanes = 0; ///< 0: no GEMV schedule.
+  int64_t maxBatch = 4;
+  /// 8: quantize the input to int8 per block at run time and multiply
+  /// quantized weights with integer dot products (W4A8, W8A8); 0: f32.
+  int64_t actBits = 0;
+};
+void populateQCLinearToVectorGemvPatterns(RewritePatternSet &patterns,
+                                          const GemvScheduleOptions &options);
+/// The batch >= 5 schedule (GemmLowering.cpp): per tile of 2 vectors of
+/// weight rows, the tile decoded k-major once and a register-blocked outer
+/// product over all input rows.
+void populateQCLinearToVectorGemmPatterns(RewritePatternSet &patterns,
+                                          const GemvScheduleOptions &options);
+
 inline void populateQCToLinalgPatterns(RewritePatternSet &patterns,
                                        int64_t tileRows) {
   populateQCLinearToLinalgPatterns(patterns, tileRows);

@@ -38,11 +38,41 @@ def QCToLinalgPass : Pass<"qc-lower-to-linalg", "func::FuncOp"> {
            "Quantized weight rows decoded per tile: the target's schedule "
            "(0: unscheduled, decode inside the contraction's body; the CPU "
            "pipeline uses 16)">,
+    Option<"gemvLanes", "gemv-lanes", "int64_t", "0",
+           "f32 lanes of the fused GEMV schedule for qc.linear at batch 1-4 "
+           "(0: off; the CPU pipeline uses the target's vector width)">,
+    Option<"actBits", "act-bits", "int64_t", "0",
+           "8: the GEMV quantizes its input to int8 per block at run time "
+           "and uses integer dot products with quantized weights (0: f32)">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
-                           "::mlir::scf::SCFDialect"];
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def Int8DotToX86VNNIPass : Pass<"qc-int8-dot-to-x86-vnni", "func::FuncOp"> {
+  let summary = "Rewrites 4-wide u8 x s8 dot products as AVX512-VNNI vpdpbusd";
+  let description = [{
+    The int8 GEMV (QCToLinalg's GemvInt8.cpp) writes its dot products in
+    target-neutral vector ops; on an x86 CPU with AVX512-VNNI this pass turns
+    each into one `vpdpbusd` (`llvm.x86.avx512.vpdpbusd.{128,256,512}`):
+
+    ```mlir
+    %p = arith.muli (arith.extui %codes : vector<64xi8> to vector<64xi32>),
+                    (arith.extsi %x : vector<64xi8> to vector<64xi32>)
+    %g = vector.shape_cast %p : vector<64xi32> to vector<16x4xi32>
+    %d = vector.multi_reduction <add>, %g, %acc [1] : vector<16x4xi32> to vector<16xi32>
+    // becomes
+    %d = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%acc, %codes, %x)
+    ```
+
+    It runs on buffers (the intrinsic call has no declared memory effects,
+    which bufferization would reject). Other forms are left alone.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 def MemRefCopyToLinalgPass : Pass<"qc-memref-copy-to-linalg", "func::FuncOp"> {

@@ -19,9 +19,11 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
@@ -36,9 +38,42 @@ using namespace mlir::qc;
 
 void CPUBackend::buildLoweringPipeline(OpPassManager &pm,
                                        LoweringPhase phase) const {
-  buildCPULoweringPipeline(pm, phase == LoweringPhase::Linalg
-                                   ? CPUPipelinePhase::Linalg
-                                   : CPUPipelinePhase::LLVM);
+  CPUScheduleOptions schedule;
+  schedule.vectorLanes = getVectorLanes();
+  schedule.threads = options.threads;
+  schedule.actBits = options.actBits;
+  schedule.x86VNNI = hasFeature("+avx512vnni");
+  buildCPULoweringPipeline(pm,
+                           phase == LoweringPhase::Linalg
+                               ? CPUPipelinePhase::Linalg
+                               : CPUPipelinePhase::LLVM,
+                           schedule);
+}
+
+std::vector<std::string> CPUBackend::getLinkLibraries() const {
+  std::vector<std::string> libraries = {"-lm"};
+  // LLVM's OpenMP runtime (Debian's libomp5); the generated code calls its
+  // __kmpc_* entry points, which GCC's libgomp does not provide.
+  if (options.threads)
+    libraries.push_back("-l:libomp.so.5");
+  return libraries;
+}
+
+bool CPUBackend::hasFeature(StringRef feature) const {
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(error);
+  // Without a machine serialize() reports the error.
+  return machine && machine->getTargetTriple().isX86() &&
+         machine->getMCSubtargetInfo()->checkFeatures(feature);
+}
+
+int64_t CPUBackend::getVectorLanes() const {
+  if (hasFeature("+avx512f"))
+    return 16;
+  if (hasFeature("+avx2"))
+    return 8;
+  // SSE, NEON: 128-bit registers (SVE code is not generated yet).
+  return 4;
 }
 
 std::unique_ptr<llvm::TargetMachine>
@@ -88,6 +123,7 @@ translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
   module.getContext()->appendDialectRegistry(registry);
 
   std::unique_ptr<llvm::Module> llvmModule =

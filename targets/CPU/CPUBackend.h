@@ -26,6 +26,12 @@ struct CPUTargetOptions {
   std::string cpu;    ///< Empty: the host CPU when targeting the host.
   std::string features;
   unsigned optLevel = 3;
+  /// Scheduled loops (scf.forall) run on OpenMP threads; the executable
+  /// then links libomp and takes --threads.
+  bool threads = false;
+  /// 8: batch 1-4 layers quantize their input to int8 at run time (W4A8,
+  /// W8A8); 0: f32 activations.
+  int64_t actBits = 0;
 };
 
 class CPUBackend final : public TargetBackend {
@@ -38,7 +44,12 @@ public:
   LogicalResult serialize(ModuleOp module, const ModelSignature &signature,
                           ArtifactKind kind, llvm::raw_pwrite_stream &os,
                           std::string &error) const override;
-  std::vector<std::string> getLinkLibraries() const override { return {"-lm"}; }
+  std::vector<std::string> getLinkLibraries() const override;
+
+  /// f32 lanes of the target CPU's widest vector registers.
+  int64_t getVectorLanes() const;
+  /// Whether the target CPU has an x86 `feature` such as "+avx512vnni".
+  bool hasFeature(StringRef feature) const;
 
   /// Creates the target machine for the options, or fails with `error` set.
   std::unique_ptr<llvm::TargetMachine>

@@ -4,7 +4,7 @@ simulated round-to-nearest weight quantization, for lit tests.
 
 usage: onnx_reference.py MODEL.onnx --input NAME=X.npy --output OUT.npy
            [--quant none|rtn] [--bits N] [--group-size G] [--symmetric]
-           [--scale-type f32|f16|bf16] [--exclude REGEX]
+           [--scale-type f32|f16|bf16] [--exclude REGEX] [--act-bits 8]
 
 Runs the graph with plain numpy (float64 accumulation) and writes the first
 graph output to OUT.npy as float32. Ops: Conv (group 1), Relu, Flatten, Gemm,
@@ -76,6 +76,19 @@ def quantize_rows(w2d, bits, group_size, symmetric, scale_type):
     return out
 
 
+def quantize_activation(x, k, group_size):
+    """x with each row's blocks quantized to int8 and back (--act-bits 8)."""
+    g = k if group_size == 0 or group_size >= k else group_size
+    block = g if g <= 256 else next(b for b in (256, 128, 64, 32) if g % b == 0)
+    shape = x.shape
+    blocks = np.asarray(x, dtype=np.float32).reshape(-1, k // block, block)
+    amax = np.abs(blocks).max(axis=2, keepdims=True)
+    inv = np.where(amax > 0, np.float32(127) / np.where(amax > 0, amax, 1),
+                   np.float32(0)).astype(np.float32)
+    q = np.rint((blocks * inv).astype(np.float32))
+    return (q * (amax / np.float32(127)).astype(np.float32)).reshape(shape)
+
+
 def conv2d(x, w, b, pads, strides, dilations, group):
     if group != 1:
         raise NotImplementedError("Conv with group != 1")
@@ -110,6 +123,7 @@ def main():
     ap.add_argument("--symmetric", action="store_true")
     ap.add_argument("--scale-type", choices=["f32", "f16", "bf16"], default="f16")
     ap.add_argument("--exclude")
+    ap.add_argument("--act-bits", type=int, choices=[0, 8], default=0)
     args = ap.parse_args()
 
     model = onnx.load(args.model)
@@ -119,6 +133,15 @@ def main():
         name, _, path = spec.partition("=")
         env[name] = np.load(path).astype(np.float64)
     exclude = re.compile(args.exclude) if args.exclude else None
+
+    def quantized(node):
+        return args.quant == "rtn" and not (exclude and exclude.search(node.name))
+
+    def activation(node, x, row_length):
+        rows = x.size // row_length
+        if args.act_bits != 8 or not quantized(node) or rows > 4:
+            return x
+        return quantize_activation(x, row_length, args.group_size)
 
     def weight(node, idx, rows_first):
         w = env[node.input[idx]].astype(np.float32)
@@ -152,6 +175,7 @@ def main():
             y = ins[0].reshape(int(np.prod(s[:axis])), -1)
         elif op == "Gemm":
             a = ins[0].T if attrs.get("transA", 0) else ins[0]
+            a = activation(node, a, a.shape[-1])
             # Rows of the quantized matrix are output features: B^T rows.
             trans_b = attrs.get("transB", 0)
             w = weight(node, 1, rows_first=bool(trans_b))
@@ -162,7 +186,9 @@ def main():
         elif op == "MatMul":
             w = weight(node, 1, rows_first=False) if node.input[1] in \
                 {t.name for t in graph.initializer} else ins[1]
-            y = ins[0].astype(np.float64) @ w.astype(np.float64)
+            x = activation(node, ins[0], ins[0].shape[-1]) if node.input[1] in \
+                {t.name for t in graph.initializer} else ins[0]
+            y = x.astype(np.float64) @ w.astype(np.float64)
         elif op == "Add":
             y = ins[0] + ins[1]
         elif op == "Mul":

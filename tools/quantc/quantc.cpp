@@ -163,6 +163,16 @@ static cl::opt<std::string> features("mattr",
                                      cl::cat(category));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::init(3), cl::Prefix, cl::cat(category));
+static cl::opt<bool> multithread(
+    "multithread",
+    cl::desc("Split scheduled loops across cores with OpenMP (default on; "
+             "the executable takes --threads N and links libomp)"),
+    cl::init(true), cl::cat(category));
+static cl::opt<int64_t> actBits(
+    "act-bits",
+    cl::desc("8: quantize activations of batch 1-4 quantized layers to int8 "
+             "per block at run time (integer dot products); default 0: f32"),
+    cl::init(0), cl::cat(category));
 static cl::opt<std::string> runtimeLibrary("runtime-lib",
                                            cl::desc("Path of libqc_runtime.a"),
                                            cl::cat(category));
@@ -221,6 +231,8 @@ int main(int argc, char **argv) {
   options.cpu = cpu;
   options.features = features;
   options.optLevel = optLevel;
+  options.multithread = multithread;
+  options.actBits = actBits;
   options.runtimeLibrary = runtimeLibrary;
   options.linker = linker;
   options.argv0 = argv[0];

@@ -56,6 +56,12 @@ struct DriverOptions {
   CompilePhase compileTo = CompilePhase::None;
   std::string triple, cpu, features;
   unsigned optLevel = 3;
+  /// Scheduled loops of the executable run on OpenMP threads (its
+  /// --threads N picks how many).
+  bool multithread = true;
+  /// 8: int8 activations (quantized per block at run time) in batch 1-4
+  /// layers with quantized weights; 0: f32.
+  int64_t actBits = 0;
 
   std::string runtimeLibrary; ///< Empty: next to the quantc executable.
   std::string linker;         ///< Empty: $CC, else cc.

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace mlir::qc {
@@ -34,8 +35,24 @@ struct QCToLinalgPass final
       getOperation().emitError("qc-lower-to-linalg: tile-rows must be >= 0");
       return signalPassFailure();
     }
+    if (gemvLanes < 0) {
+      getOperation().emitError("qc-lower-to-linalg: gemv-lanes must be >= 0");
+      return signalPassFailure();
+    }
+    if (actBits != 0 && actBits != 8) {
+      getOperation().emitError("qc-lower-to-linalg: act-bits must be 0 or 8");
+      return signalPassFailure();
+    }
+
     RewritePatternSet patterns(&getContext());
     populateQCToLinalgPatterns(patterns, tileRows);
+    if (gemvLanes > 0) {
+      GemvScheduleOptions gemv;
+      gemv.lanes = gemvLanes;
+      gemv.actBits = actBits;
+      populateQCLinearToVectorGemvPatterns(patterns, gemv);
+      populateQCLinearToVectorGemmPatterns(patterns, gemv);
+    }
     // A pattern that cannot lower its layer says why; count those errors
     // (passing them on) rather than adding a second one per layer.
     bool sawError = false;

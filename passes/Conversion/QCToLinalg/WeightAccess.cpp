@@ -98,7 +98,8 @@ int64_t mlir::qc::lowering::pickTileRows(int64_t n, int64_t maxRows) {
 Value mlir::qc::lowering::dequantizeRows(OpBuilder &b, Location l,
                                          QWeightType qtype,
                                          const QuantizedOperands &rows,
-                                         int64_t tile, int64_t k) {
+                                         int64_t tile, int64_t k,
+                                         bool transposed) {
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
   LayoutAttr layout = qtype.getAffineLayout();
@@ -112,11 +113,17 @@ Value mlir::qc::lowering::dequantizeRows(OpBuilder &b, Location l,
     WeightAccess access = buildQuantizedAccess(
         qtype, rows, 2, getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx));
     SmallVector<AffineMap> maps = access.maps;
-    maps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
+    SmallVector<int64_t> shape = {tile, k};
+    if (transposed) {
+      maps.push_back(AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0}, ctx));
+      shape = {k, tile};
+    } else {
+      maps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
+    }
     return linalg::GenericOp::create(
-               b, l, TypeRange{RankedTensorType::get({tile, k}, f32)},
+               b, l, TypeRange{RankedTensorType::get(shape, f32)},
                access.inputs,
-               ValueRange{tensor::EmptyOp::create(b, l, {tile, k}, f32)}, maps,
+               ValueRange{tensor::EmptyOp::create(b, l, shape, f32)}, maps,
                SmallVector<utils::IteratorType>(2, parallel),
                [&](OpBuilder &bb, Location ll, ValueRange args) {
                  linalg::YieldOp::create(
@@ -162,8 +169,13 @@ Value mlir::qc::lowering::dequantizeRows(OpBuilder &b, Location l,
                             {{0, 1, 2}}));
     maps.push_back(AffineMap::get(4, 0, {d1, d2, d3}, ctx));
   }
-  maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
   SmallVector<int64_t> shape = {tile, groups, chunksPerGroup, codesPerChunk};
+  if (transposed) {
+    maps.push_back(AffineMap::get(4, 0, {d1, d2, d3, d0}, ctx));
+    shape = {groups, chunksPerGroup, codesPerChunk, tile};
+  } else {
+    maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
+  }
   // Chunks of up to 7 bytes (7-bit codes) need a 64-bit word.
   Type word = bytesPerChunk > 3 ? b.getI64Type() : b.getI32Type();
   Value tileValues =
@@ -210,6 +222,10 @@ Value mlir::qc::lowering::dequantizeRows(OpBuilder &b, Location l,
             linalg::YieldOp::create(bb, ll, w);
           })
           .getResult(0);
+  if (transposed)
+    return tensor::CollapseShapeOp::create(
+        b, l, RankedTensorType::get({k, tile}, f32), tileValues,
+        ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
   return tensor::CollapseShapeOp::create(
       b, l, RankedTensorType::get({tile, k}, f32), tileValues,
       ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});

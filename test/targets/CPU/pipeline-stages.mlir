@@ -1,20 +1,25 @@
 // RUN: quantc-opt %s --qc-cpu-pipeline=linalg-only=true | FileCheck %s --check-prefix=LINALG
-// RUN: quantc-opt %s --qc-linalg-pipeline=tile-rows=16 --qc-bufferize-pipeline | FileCheck %s --check-prefix=BUFFERS
+// RUN: quantc-opt %s --qc-linalg-pipeline="tile-rows=16 gemv-lanes=16" --qc-bufferize-pipeline | FileCheck %s --check-prefix=BUFFERS
 // RUN: quantc-opt %s --qc-cpu-pipeline | FileCheck %s --check-prefix=LLVM
-// RUN: quantc-opt %s --qc-linalg-pipeline=tile-rows=16 --qc-bufferize-pipeline --qc-llvm-pipeline > %t.stages.mlir
+// RUN: quantc-opt %s --qc-linalg-pipeline="tile-rows=16 gemv-lanes=16" --qc-bufferize-pipeline --qc-llvm-pipeline > %t.stages.mlir
 // RUN: quantc-opt %s --qc-cpu-pipeline > %t.whole.mlir
 // RUN: diff %t.stages.mlir %t.whole.mlir
 
 // The CPU target's lowering, stage by stage: the linalg stage with the
-// CPU's schedule (a quantized layer decodes tiles of up to 16 weight rows),
+// CPU's schedule (at batch 2 a quantized linear layer is a fused GEMV: a
+// forall over blocks of 4 output rows, bytes decoded into vectors of 4
+// lanes here since a group holds only 4 packed bytes),
 // bufferization to the qc_model ABI (read-only inputs, the output as a
 // caller-provided out-parameter), then the LLVM dialect with bare-pointer
 // arguments. The stages run one by one give exactly the whole pipeline.
 
 // LINALG-LABEL: func.func @main_graph
 // LINALG-SAME: {qc.name = "x"}
-// LINALG: scf.for %{{.*}} = %c0 to %c32 step %c16
-// LINALG: tensor<16x8xf32>
+// LINALG: scf.forall (%{{.*}}) in (8) shared_outs
+// LINALG: vector.transfer_read {{.*}} : tensor<32x4xi8>, vector<4xi8>
+// LINALG: vector.fma {{.*}} : vector<4xf32>
+// LINALG: vector.reduction <add>
+// LINALG: tensor.parallel_insert_slice {{.*}} into {{.*}}[0, {{.*}}] [2, 4] [1, 1] : tensor<2x4xf32> into tensor<2x32xf32>
 // LINALG-NOT: qc.linear
 
 // BUFFERS-LABEL: func.func @main_graph
