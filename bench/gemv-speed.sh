@@ -28,6 +28,7 @@ OUT=${2:-$ROOT/bench/results/gemv-speed-$(date +%F).json}
 SMOKE=${3:-}
 ORT_DIR=${ORT_DIR:-/tmp/ort}
 WORK=${WORK:-$(mktemp -d)}
+mkdir -p "$WORK"
 
 if [ ! -d "$ORT_DIR/node_modules/onnxruntime-node" ]; then
   mkdir -p "$ORT_DIR"

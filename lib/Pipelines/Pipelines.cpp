@@ -40,6 +40,8 @@ void mlir::qc::buildLinalgLoweringPipeline(
   lowering.gemvLanes = options.gemvLanes;
   lowering.actBits = options.actBits;
   func.addPass(createQCToLinalgPass(lowering));
+  if (options.reassociateReductions)
+    func.addPass(createReassociateReductionsPass());
   func.addPass(createCanonicalizerPass());
   // Results are made distinct last: canonicalization would fold the copies.
   func.addPass(createDistinctResultsPass());
@@ -75,6 +77,7 @@ void mlir::qc::buildLLVMLoweringPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
   }
   pm.addPass(createLowerAffinePass());
+  pm.addNestedPass<func::FuncOp>(createApproximateMathPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -109,6 +112,7 @@ void mlir::qc::buildCPULoweringPipeline(OpPassManager &pm,
   linalg.tileRows = 16;
   linalg.gemvLanes = schedule.vectorLanes;
   linalg.actBits = schedule.actBits;
+  linalg.reassociateReductions = true;
   buildLinalgLoweringPipeline(pm, linalg);
   if (phase == CPUPipelinePhase::Linalg)
     return;
@@ -168,6 +172,10 @@ struct LinalgPipelineOptions : PassPipelineOptions<LinalgPipelineOptions> {
       *this, "gemv-lanes",
       llvm::cl::desc("f32 lanes of the fused GEMV schedule (0: off)"),
       llvm::cl::init(0)};
+  Option<bool> reassociateReductions{
+      *this, "reassociate-reductions",
+      llvm::cl::desc("Float reductions may be reassociated (vectorized)"),
+      llvm::cl::init(false)};
 };
 
 struct CPUPipelineOptions : PassPipelineOptions<CPUPipelineOptions> {
@@ -236,7 +244,8 @@ void mlir::qc::registerPipelines() {
       "qc layers -> linalg on tensors (the target-neutral lowering)",
       [](OpPassManager &pm, const LinalgPipelineOptions &o) {
         buildLinalgLoweringPipeline(
-            pm, LinalgLoweringOptions{o.tileRows, o.gemvLanes, 0});
+            pm, LinalgLoweringOptions{o.tileRows, o.gemvLanes, 0,
+                                      o.reassociateReductions});
       });
   PassPipelineRegistration<>(
       "qc-bufferize-pipeline",

@@ -36,6 +36,9 @@ struct LinalgLoweringOptions {
   int64_t gemvLanes = 0;
   /// 8: int8 activations in the GEMV schedule; 0: f32.
   int64_t actBits = 0;
+  /// Float reductions may be reassociated (vectorized along the reduced
+  /// dimension), as the CPU target allows.
+  bool reassociateReductions = false;
 };
 
 /// qc layers (float or quantized) -> linalg on tensors, element-wise ops

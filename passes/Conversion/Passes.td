@@ -75,6 +75,49 @@ def Int8DotToX86VNNIPass : Pass<"qc-int8-dot-to-x86-vnni", "func::FuncOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def ApproximateMathPass : Pass<"qc-approximate-math", "func::FuncOp"> {
+  let summary = "Replaces libm calls of erf/exp/tanh/log by vectorizable polynomials";
+  let description = [{
+    `math.erf` (exact GELU), `math.exp` (softmax, SiLU), `math.tanh` and
+    `math.log` otherwise become scalar libm calls, which keep LLVM from
+    vectorizing the element-wise loops around them (on tinygpt, erff and
+    expf were 18% of a forward pass). MLIR's polynomial approximations
+    (`populateMathPolynomialApproximationPatterns`, max error a few ulp in
+    f32) are plain arithmetic, which vectorizes.
+
+    ```mlir
+    %y = math.erf %x : f32
+    // becomes a rational polynomial in arith ops (no call)
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def ReassociateReductionsPass
+    : Pass<"qc-reassociate-reductions", "func::FuncOp"> {
+  let summary = "Lets float reductions in linalg.generic be reassociated";
+  let description = [{
+    A linalg.generic reducing floats accumulates in a fixed order, which
+    forbids LLVM to vectorize the reduction loop: it vectorizes an outer
+    loop instead, with gathers (attention's Q.K^T and P.V, normalization
+    statistics). This pass marks the accumulating `arith.addf` / `mulf`
+    (the values yielded into a reduction's output) `fastmath<reassoc,
+    contract>`, the freedom every BLAS takes; the result changes by rounding
+    only.
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel", "reduction"]} ... {
+      %p = arith.mulf %a, %b : f32
+      %s = arith.addf %out, %p : f32
+      linalg.yield %s : f32
+    }
+    // the addf (and the mulf feeding it) get fastmath<reassoc,contract>
+    ```
+  }];
+}
+
 def MemRefCopyToLinalgPass : Pass<"qc-memref-copy-to-linalg", "func::FuncOp"> {
   let summary = "Rewrites memref.copy as linalg.copy";
   let description = [{

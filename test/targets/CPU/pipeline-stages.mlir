@@ -1,7 +1,7 @@
 // RUN: quantc-opt %s --qc-cpu-pipeline=linalg-only=true | FileCheck %s --check-prefix=LINALG
-// RUN: quantc-opt %s --qc-linalg-pipeline="tile-rows=16 gemv-lanes=16" --qc-bufferize-pipeline | FileCheck %s --check-prefix=BUFFERS
+// RUN: quantc-opt %s --qc-linalg-pipeline="tile-rows=16 gemv-lanes=16 reassociate-reductions=true" --qc-bufferize-pipeline | FileCheck %s --check-prefix=BUFFERS
 // RUN: quantc-opt %s --qc-cpu-pipeline | FileCheck %s --check-prefix=LLVM
-// RUN: quantc-opt %s --qc-linalg-pipeline="tile-rows=16 gemv-lanes=16" --qc-bufferize-pipeline --qc-llvm-pipeline > %t.stages.mlir
+// RUN: quantc-opt %s --qc-linalg-pipeline="tile-rows=16 gemv-lanes=16 reassociate-reductions=true" --qc-bufferize-pipeline --qc-llvm-pipeline > %t.stages.mlir
 // RUN: quantc-opt %s --qc-cpu-pipeline > %t.whole.mlir
 // RUN: diff %t.stages.mlir %t.whole.mlir
 
