@@ -34,14 +34,16 @@ void mlir::qc::buildLinalgLoweringPipeline(
   OpPassManager &func = pm.nest<func::FuncOp>();
   // Element-wise fusion runs before qc layers are lowered: it would fuse a
   // quantized layer's dequantized weight tile back into the matmul loop.
-  func.addPass(createLinalgElementwiseOpFusionPass());
+  func.addPass(createFuseElementwiseOpsPass());
   QCToLinalgPassOptions lowering;
   lowering.tileRows = options.tileRows;
   lowering.gemvLanes = options.gemvLanes;
   lowering.actBits = options.actBits;
   func.addPass(createQCToLinalgPass(lowering));
-  if (options.reassociateReductions)
+  if (options.reassociateReductions) {
     func.addPass(createReassociateReductionsPass());
+    func.addPass(createInnermostContiguousLoopPass());
+  }
   func.addPass(createCanonicalizerPass());
   // Results are made distinct last: canonicalization would fold the copies.
   func.addPass(createDistinctResultsPass());

@@ -118,6 +118,44 @@ def ReassociateReductionsPass
   }];
 }
 
+def FuseElementwiseOpsPass : Pass<"qc-fuse-elementwise", "func::FuncOp"> {
+  let summary = "Element-wise linalg fusion that never recomputes a producer "
+                "per reduced element";
+  let description = [{
+    Upstream's `linalg-fuse-elementwise-ops` with one more rule: a producer is
+    not fused into a consumer with reduction loops through an operand that
+    does not use every loop of the consumer. Upstream would fuse softmax's
+    division `p / sum` into attention's `P . V`, computing it once per
+    element of the head dimension (64 times on tinygpt); here P is computed
+    once. Everything else (reshape folding by expansion, constant folding,
+    canonicalization) is upstream's.
+
+    ```mlir
+    %p = linalg.generic ["parallel" x4] (e / s)          // [b, h, q, k]
+    %o = linalg.generic [.., "reduction"] ins(%p, %v)    // P read at (b,h,q,k), loops (b,h,q,d,k)
+    // stays two ops
+    ```
+  }];
+}
+
+def InnermostContiguousLoopPass
+    : Pass<"qc-innermost-contiguous-loop", "func::FuncOp"> {
+  let summary = "Makes the loop most operands are contiguous along innermost";
+  let description = [{
+    LLVM vectorizes the innermost loop of a generic. When that loop strides
+    through most operands (attention's `P . V` reduces over k while V and
+    the output are contiguous along the head dimension d), it vectorizes
+    with gathers. This pass interchanges the generic's loops so the
+    innermost one is the loop indexing the last dimension of the most
+    operands (ties keep the current order).
+
+    ```mlir
+    // loops (b, h, q, d, k), P[b,h,q,k], V[b,k,h,d], out[b,h,q,d]
+    // becomes loops (b, h, q, k, d): V and out contiguous, P broadcast
+    ```
+  }];
+}
+
 def MemRefCopyToLinalgPass : Pass<"qc-memref-copy-to-linalg", "func::FuncOp"> {
   let summary = "Rewrites memref.copy as linalg.copy";
   let description = [{
