@@ -6,6 +6,7 @@
 # 1. scripts/install-deps.sh (quick when everything is installed)
 # 2. scripts/build.sh        (configure once, then build into ./build)
 # 3. ctest                   (unit tests, runtime tests, and lit as one test)
+# 4. with CI=true: a smoke run of bench/gemv-speed.sh (one small shape)
 #
 # Prints CTest's totals and lit's totals; exits non-zero if any test fails.
 #
@@ -24,6 +25,17 @@ set +e
 ctest --test-dir build --output-on-failure 2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
 set -e
+
+# CI also smoke-runs the speed benchmark (one small shape, no timing
+# checks): the bench scripts, their ONNX Runtime setup and --threads stay
+# working. The numbers are in build/bench-smoke.json.
+if [ "${CI:-}" = true ] && [ "$status" -eq 0 ]; then
+  echo "==== bench smoke run"
+  if ! bench/gemv-speed.sh build build/bench-smoke.json --smoke; then
+    echo "bench/gemv-speed.sh --smoke failed"
+    status=1
+  fi
+fi
 
 echo
 echo "==== CTest totals"

@@ -105,8 +105,14 @@ CPUBackend::createTargetMachine(std::string &error) const {
   if (cpu.empty())
     cpu = "generic";
   llvm::TargetOptions targetOptions;
+  // x86-64's small code model reaches +-2 GB: a model with more weights than
+  // that fails to link. The medium model moves large globals (the weights)
+  // to .ldata with 64-bit addresses and keeps code and small data near.
+  std::optional<llvm::CodeModel::Model> codeModel;
+  if (triple.getArch() == llvm::Triple::x86_64)
+    codeModel = llvm::CodeModel::Medium;
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, codeModel,
       options.optLevel >= 2 ? llvm::CodeGenOptLevel::Aggressive
                             : llvm::CodeGenOptLevel::Default));
   if (!machine)
