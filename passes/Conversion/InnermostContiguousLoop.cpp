@@ -44,7 +44,10 @@ struct InnermostContiguousLoopPass final
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> generics;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (op.hasPureTensorSemantics() && op.getNumLoops() > 1)
+      // Contractions only: an element-wise generic (a weight decode) reads
+      // per-group scales along an outer dim, which must not win.
+      if (op.hasPureTensorSemantics() && op.getNumLoops() > 1 &&
+          op.getNumReductionLoops() > 0)
         generics.push_back(op);
     });
     IRRewriter rewriter(&getContext());

@@ -145,9 +145,11 @@ def InnermostContiguousLoopPass
     LLVM vectorizes the innermost loop of a generic. When that loop strides
     through most operands (attention's `P . V` reduces over k while V and
     the output are contiguous along the head dimension d), it vectorizes
-    with gathers. This pass interchanges the generic's loops so the
+    with gathers. This pass interchanges a reducing generic's loops so the
     innermost one is the loop indexing the last dimension of the most
-    operands (ties keep the current order).
+    operands (ties keep the current order). Element-wise generics are left
+    alone: a weight decode reads per-group scales along an outer dimension,
+    which must not become the innermost loop.
 
     ```mlir
     // loops (b, h, q, d, k), P[b,h,q,k], V[b,k,h,d], out[b,h,q,d]

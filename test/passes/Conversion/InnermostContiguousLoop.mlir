@@ -36,3 +36,21 @@ func.func @qk(%q: tensor<4x16xf32>, %k: tensor<8x16xf32>, %init: tensor<4x8xf32>
   } -> tensor<4x8xf32>
   return %o : tensor<4x8xf32>
 }
+
+// -----
+
+// Element-wise generics keep their order even where more operands end in
+// an outer dim (a decode reading scales[t, g] and zero points[t, g]).
+// CHECK-LABEL: func @elementwise
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%arg0, %arg1 : tensor<4x2xf32>, tensor<4x2xf32>) outs(%{{.*}} : tensor<2x8x4xf32>)
+func.func @elementwise(%s: tensor<4x2xf32>, %z: tensor<4x2xf32>, %init: tensor<2x8x4xf32>) -> tensor<2x8x4xf32> {
+  %o = linalg.generic {indexing_maps = [affine_map<(t, g, c) -> (t, g)>, affine_map<(t, g, c) -> (t, g)>, affine_map<(t, g, c) -> (g, c, t)>],
+                       iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%s, %z : tensor<4x2xf32>, tensor<4x2xf32>) outs(%init : tensor<2x8x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<2x8x4xf32>
+  return %o : tensor<2x8x4xf32>
+}
