@@ -16,8 +16,10 @@
 #include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -85,11 +87,17 @@ void mlir::qc::buildLLVMLoweringPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   if (options.x86VNNI)
     pm.addNestedPass<func::FuncOp>(createInt8DotToX86VNNIPass());
+  // What the target did not rewrite (int8 dot products without VNNI) is
+  // reduced lane-parallel: 4-wide groups become adds of strided slices.
+  pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass(
+      vector::VectorMultiReductionLowering::InnerParallel));
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   // Reductions in the vector schedules are already reassociated by design
   // (lane-parallel partial sums); the final horizontal add may be a tree.
   vectorToLLVM.reassociateFPReductions = true;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
+  // Vector lowerings (multi_reduction without VNNI) leave ub.poison.
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
