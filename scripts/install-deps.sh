@@ -14,6 +14,8 @@ PACKAGES=(
   libomp-dev
   # Linear algebra inside passes.
   libeigen3-dev
+  # libFuzzer and the ASan/UBSan runtimes (scripts/fuzz.sh, scripts/sanitize.sh).
+  libclang-rt-22-dev
   # C++ unit tests.
   libgtest-dev
   # Test tooling: Debian's python with numpy and onnx (the reference side of e2e tests).

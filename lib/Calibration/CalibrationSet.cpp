@@ -32,7 +32,7 @@ std::string mlir::qc::loadCalibrationSet(ArrayRef<std::string> specs,
     qc_npy_array array;
     char err[512];
     if (qc_npy_read(path.str().c_str(), &array, err, sizeof(err)) != 0)
-      return "--calib " + name.str() + ": " + err;
+      return "--calib " + name.str() + ": '" + path.str() + "': " + err;
     if (array.rank < 1 || array.shape[0] < 1) {
       qc_npy_free(&array);
       return "--calib " + name.str() + ": '" + path.str() +

@@ -9,6 +9,8 @@
 #include "quantc/Driver/Driver.h"
 
 #include "lib/Calibration/Calibration.h"
+#include "lib/Driver/DriverOptionChecks.h"
+#include "lib/Driver/FileSafety.h"
 #include "lib/Import/ONNXImporter.h"
 #include "lib/Pipelines/Pipelines.h"
 #include "lib/Support/LayerQuantization.h"
@@ -194,9 +196,10 @@ void summarizeFloatLayers(ModuleOp module) {
                  << " more (see --report)\n";
 }
 
-LogicalResult runQuantization(ModuleOp module, const DriverOptions &options) {
+LogicalResult runQuantization(ModuleOp module, const DriverOptions &options,
+                              StringRef reportPath) {
   MLIRContext &ctx = *module.getContext();
-  bool mixed = options.avgBits > 0 || options.maxWeightBytes > 0;
+  bool mixed = options.avgBits || options.maxWeightBytes;
   bool calibrated =
       options.quant == QuantMethod::GPTQ || options.quant == QuantMethod::AWQ;
   std::vector<CalibrationArray> calibration;
@@ -210,13 +213,6 @@ LogicalResult runQuantization(ModuleOp module, const DriverOptions &options) {
            << "--quant="
            << (options.quant == QuantMethod::GPTQ ? "gptq" : "awq")
            << " needs calibration data: --calib NAME=FILE.npy";
-  if (mixed && options.quant == QuantMethod::None)
-    return emitError(module.getLoc())
-           << "--avg-bits/--max-weight-bytes need --quant=rtn|gptq|awq";
-  if (options.actBits != 0 && options.actBits != 8)
-    return emitError(module.getLoc())
-           << "--act-bits must be 8 (int8 activations) or 0 (f32), got "
-           << options.actBits;
   CalibrationOptions calib = calibrationOptions(options);
 
   if (mixed) {
@@ -232,8 +228,8 @@ LogicalResult runQuantization(ModuleOp module, const DriverOptions &options) {
     if (failed(runPass<MixedPrecisionPassOptions>(
             module, [](auto &o) { return createMixedPrecisionPass(o); },
             [&](MixedPrecisionPassOptions &o) {
-              o.avgBits = options.avgBits;
-              o.maxWeightBytes = options.maxWeightBytes;
+              o.avgBits = options.avgBits.value_or(0);
+              o.maxWeightBytes = options.maxWeightBytes.value_or(0);
               o.candidates = options.candidateBits;
               o.groupSize = options.groupSize;
               o.symmetric = options.symmetric;
@@ -316,10 +312,12 @@ LogicalResult runQuantization(ModuleOp module, const DriverOptions &options) {
       return failure();
   }
 
-  if (!options.reportPath.empty()) {
+  if (!reportPath.empty()) {
     PassManager pm(&ctx);
     WeightReportPassOptions report;
-    report.output = options.reportPath;
+    report.output = reportPath.str();
+    report.producer = "quantc " QUANTC_VERSION;
+    report.commandLine = options.commandLine;
     pm.addPass(createWeightReportPass(report));
     if (failed(pm.run(module)))
       return failure();
@@ -349,23 +347,30 @@ int link(const DriverOptions &options, const TargetBackend &backend,
     return fail("runtime library not found at '" + runtime +
                 "' (set --runtime-lib or QC_RUNTIME_LIB)");
   std::string error;
-  if (failed(linkExecutable(options.linker, object, runtime,
-                            backend.getLinkLibraries(), output, error)))
+  FailureOr<PendingOutput> executable = PendingOutput::create(output, error);
+  if (failed(executable) ||
+      failed(linkExecutable(options.linker, object, runtime,
+                            backend.getLinkLibraries(),
+                            executable->tempPath(), error)))
+    return fail(error);
+  if (failed(executable->commit(error)))
     return fail(error);
   return 0;
 }
 
-} // namespace
-
-std::vector<std::string> mlir::qc::getSupportedONNXOps() {
-  return getSupportedOpTypes();
-}
-
-int mlir::qc::compileModel(const DriverOptions &options, MLIRContext &ctx) {
-  ScopedDiagnosticHandler diagnostics(&ctx, printDiagnostic);
-  // One line per error: users get node names, not IR dumps.
-  ctx.printOpOnDiagnostic(false);
+/// The compilation after the options were checked; the report, if any, is
+/// written to `reportPath` (a temporary file the caller renames on success).
+int compile(const DriverOptions &options, MLIRContext &ctx, StringRef output,
+            StringRef reportPath) {
+  std::string error;
+  CPUBackend backend(CPUTargetOptions{options.triple, options.cpu,
+                                      options.features, options.optLevel,
+                                      options.multithread, options.actBits});
+  if (failed(backend.verifyOptions(error)))
+    return fail(error);
   ImportOptions importOptions;
+  importOptions.maxTensorBytes = options.maxTensorBytes;
+  importOptions.runtimeIndexChecks = options.indexChecks;
   for (const std::string &spec : options.inputShapes) {
     std::string error = parseInputShapeSpec(spec, importOptions);
     if (!error.empty())
@@ -373,37 +378,32 @@ int mlir::qc::compileModel(const DriverOptions &options, MLIRContext &ctx) {
   }
   for (const std::string &spec : options.boundInputs) {
     auto [name, file] = StringRef(spec).split('=');
-    if (name.empty() || file.empty())
-      return fail("--bind-input expects NAME=FILE.npy, got '" + spec + "'");
     importOptions.boundInputs[name] = file.str();
   }
   OwningOpRef<ModuleOp> module =
       importONNXFile(options.inputPath, &ctx, importOptions);
   if (!module || failed(verify(*module)))
     return 1;
-  std::string output =
-      options.outputPath.empty() ? defaultOutput(options) : options.outputPath;
-  auto writeText = [&](auto print) {
-    std::string error;
-    auto file = openOutputFile(output, &error);
-    if (!file)
+  auto writeText = [&](function_ref<void(raw_ostream &)> print) {
+    if (failed(writeOutput(
+            output,
+            [&](llvm::raw_pwrite_stream &os) {
+              print(os);
+              return success();
+            },
+            error)))
       return fail(error);
-    print(file->os());
-    file->keep();
     return 0;
   };
   if (options.compileTo == CompilePhase::Import)
     return writeText([&](raw_ostream &os) { module->print(os); });
-  if (failed(runQuantization(*module, options)))
+  if (failed(runQuantization(*module, options, reportPath)))
     return 1;
 
   if (options.compileTo == CompilePhase::Quantized ||
       options.emit == EmitKind::MLIR)
     return writeText([&](raw_ostream &os) { module->print(os); });
 
-  CPUBackend backend(CPUTargetOptions{options.triple, options.cpu,
-                                      options.features, options.optLevel,
-                                      options.multithread, options.actBits});
   if (options.compileTo == CompilePhase::Linalg) {
     if (failed(lowerModule(*module, backend, LoweringPhase::Linalg)))
       return 1;
@@ -419,22 +419,24 @@ int mlir::qc::compileModel(const DriverOptions &options, MLIRContext &ctx) {
       return 1;
     if (stopAtLLVMDialect)
       return writeText([&](raw_ostream &os) { module->print(os); });
-    std::string error;
-    auto file = openOutputFile(output, &error);
-    if (!file)
-      return fail(error);
-    if (failed(backend.serialize(*module, *signature, ArtifactKind::LLVMIR,
-                                 file->os(), error)))
+    if (failed(writeOutput(
+            output,
+            [&](llvm::raw_pwrite_stream &os) {
+              return backend.serialize(*module, *signature,
+                                       ArtifactKind::LLVMIR, os, error);
+            },
+            error)))
       return error.empty() ? 1 : fail(error);
-    file->keep();
     return 0;
   }
 
-  std::string error;
   if (options.emit == EmitKind::Obj) {
-    if (failed(compileToObject(*module, backend, output, error)))
+    FailureOr<PendingOutput> object = PendingOutput::create(output, error);
+    if (failed(object))
+      return fail(error);
+    if (failed(compileToObject(*module, backend, object->tempPath(), error)))
       return error.empty() ? 1 : fail(error);
-    return 0;
+    return failed(object->commit(error)) ? fail(error) : 0;
   }
   SmallString<128> object;
   if (std::error_code ec =
@@ -444,4 +446,34 @@ int mlir::qc::compileModel(const DriverOptions &options, MLIRContext &ctx) {
   if (failed(compileToObject(*module, backend, object, error)))
     return error.empty() ? 1 : fail(error);
   return link(options, backend, object, output);
+}
+
+} // namespace
+
+std::vector<std::string> mlir::qc::getSupportedONNXOps() {
+  return getSupportedOpTypes();
+}
+
+int mlir::qc::compileModel(const DriverOptions &options, MLIRContext &ctx) {
+  ScopedDiagnosticHandler diagnostics(&ctx, printDiagnostic);
+  // One line per error: users get node names, not IR dumps.
+  ctx.printOpOnDiagnostic(false);
+  std::string output =
+      options.outputPath.empty() ? defaultOutput(options) : options.outputPath;
+  std::string error;
+  if (failed(verifyDriverOptions(options, output, error)))
+    return fail(error);
+  std::optional<PendingOutput> report;
+  if (!options.reportPath.empty() && options.reportPath != "-") {
+    FailureOr<PendingOutput> pending =
+        PendingOutput::create(options.reportPath, error);
+    if (failed(pending))
+      return fail(error);
+    report.emplace(std::move(*pending));
+  }
+  int status = compile(options, ctx, output,
+                       report ? report->tempPath() : options.reportPath);
+  if (status == 0 && report && failed(report->commit(error)))
+    return fail(error);
+  return status;
 }

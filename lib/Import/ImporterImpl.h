@@ -28,9 +28,10 @@ class NodeContext {
 public:
   NodeContext(const onnx::NodeProto &node, std::string name, Location loc,
               OpBuilder &builder, llvm::StringMap<Value> &values,
-              const llvm::StringMap<unsigned> &uses, int64_t opset)
+              const llvm::StringMap<unsigned> &uses, int64_t opset,
+              int64_t maxTensorBytes)
       : node(node), name(std::move(name)), loc(loc), b(builder), values(values),
-        uses(uses), opset(opset) {}
+        uses(uses), opset(opset), maxTensorBytes(maxTensorBytes) {}
 
   const onnx::NodeProto &node;
   /// The node's name, or "<op_type>_<index>" for unnamed nodes.
@@ -41,9 +42,27 @@ public:
   /// How many node inputs and graph outputs read each value name.
   const llvm::StringMap<unsigned> &uses;
   int64_t opset;
+  /// No tensor the node makes may hold more bytes (--max-tensor-bytes).
+  int64_t maxTensorBytes;
+  /// Set when an attribute accessor met an attribute of the wrong type (it
+  /// reported the error and returned the default).
+  mutable bool attributeError = false;
+  /// Descriptions of the run-time index checks built so far (the importer's
+  /// list; null: no checks, e.g. for nested builders).
+  std::vector<std::string> *indexChecks = nullptr;
 
   /// Error prefixed with the node, op type and opset.
-  InFlightDiagnostic error();
+  InFlightDiagnostic error() const;
+  /// Fails with an error unless the node has the inputs and outputs its op
+  /// takes at this opset (ONNXArity.def), required inputs not ''.
+  LogicalResult checkArity();
+  /// Fails with an error unless a tensor of `shape` and `elementType` has
+  /// sizes (no negative dims) and fits in maxTensorBytes.
+  LogicalResult checkShape(ArrayRef<int64_t> shape, Type elementType);
+  /// Adds, at the builder's insertion point, the run-time check that every
+  /// element of input `input` (integer indices) lies in [-dim, dim); a
+  /// violation is recorded for the runtime to report (ONNXIndexChecks.cpp).
+  void checkIndicesAtRunTime(unsigned input, int64_t dim);
 
   unsigned numInputs() const { return node.input_size(); }
   /// Whether optional input `i` is present (ONNX marks absent ones by "").
@@ -65,6 +84,31 @@ public:
                                std::vector<int64_t> dflt) const;
   Location nameLoc(llvm::StringRef name) const;
 };
+
+/// `name` with control characters escaped ("\n"), so that an error
+/// naming it stays on one line.
+std::string escapeName(llvm::StringRef name);
+
+/// Why a tensor of `shape` and `elementType` is not allowed (a negative
+/// dimension, or more than `maxBytes`), or "" when it is.
+std::string checkTensorShape(ArrayRef<int64_t> shape, Type elementType,
+                             int64_t maxBytes);
+
+/// Fails with an error at `loc` when a name is assigned twice: duplicate
+/// graph inputs, outputs or initializers, or a node output that a graph
+/// input, initializer or earlier node already produces.
+LogicalResult checkGraphNames(const onnx::GraphProto &graph, Location loc);
+
+/// The globals run-time index checks write and the runtime reads (see
+/// qc_model.h): `qc_model_index_error` {check number from 1, index, dim}
+/// and `qc_model_index_checks`, the checks' descriptions.
+constexpr llvm::StringLiteral kIndexErrorSymbol = "qc_model_index_error";
+constexpr llvm::StringLiteral kIndexChecksSymbol = "qc_model_index_checks";
+
+/// Adds the globals above to the module body `b` is at, for the checks
+/// `descriptions` (nothing when there are none).
+void emitIndexCheckGlobals(OpBuilder &b, Location loc,
+                           ArrayRef<std::string> descriptions);
 
 /// Handles one op type; returns failure after emitting an error.
 using OpHandler = LogicalResult (*)(NodeContext &);

@@ -14,6 +14,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -137,6 +138,11 @@ LogicalResult importSplit(NodeContext &nc) {
     return failure();
   int64_t dim = type.getDimSize(*axis);
   int64_t numOutputs = nc.node.output_size();
+  if (nc.attr("num_outputs") &&
+      nc.getInt("num_outputs", numOutputs) != numOutputs)
+    return nc.error() << "num_outputs " << nc.getInt("num_outputs", 0)
+                      << " does not match the node's " << numOutputs
+                      << " outputs";
   SmallVector<int64_t> sizes;
   if (nc.hasInput(1)) {
     auto v = constantInts(nc, 1);
@@ -268,6 +274,14 @@ LogicalResult importGather(NodeContext &nc) {
   if (failed(axis))
     return failure();
   int64_t dim = dataType.getDimSize(*axis);
+  // ONNX makes an index outside [-dim, dim) an error: constant ones are
+  // refused here, run-time ones by the check in the generated code.
+  DenseIntElementsAttr constIdx;
+  if (matchPattern(nc.input(1), m_Constant(&constIdx)))
+    for (const APInt &i : constIdx.getValues<APInt>())
+      if (int64_t k = i.getSExtValue(); k < -dim || k >= dim)
+        return nc.error() << "index " << k << " is out of range [" << -dim
+                          << ", " << dim << ")";
   // Constant indices into a small constant: fold (shape arithmetic).
   DenseElementsAttr data = smallConstant(nc.input(0));
   DenseElementsAttr idx = smallConstant(nc.input(1));
@@ -287,6 +301,8 @@ LogicalResult importGather(NodeContext &nc) {
                         nc.b, nc.loc, DenseElementsAttr::get(type, values)));
     return success();
   }
+  if (!constIdx)
+    nc.checkIndicesAtRunTime(1, dim);
   // out[pre..., idx..., post...] = data[pre..., indices[idx...], post...]
   MLIRContext *ctx = nc.b.getContext();
   SmallVector<int64_t> shape(dataType.getShape().take_front(*axis));
@@ -309,8 +325,8 @@ LogicalResult importGather(NodeContext &nc) {
       nc.b, nc.loc, TypeRange{outType}, ValueRange{nc.input(1)},
       ValueRange{init}, maps, iterators,
       [&](OpBuilder &b, Location l, ValueRange args) {
-        // Negative indices count from the end; out-of-range ones are
-        // clamped so a bad index cannot read outside the tensor.
+        // Negative indices count from the end; out-of-range ones (reported
+        // by the check above) are clamped so they cannot read outside.
         Value k = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
         Value dimV = arith::ConstantIndexOp::create(b, l, dim);
         Value zero = arith::ConstantIndexOp::create(b, l, 0);

@@ -17,6 +17,8 @@
 
 #include "onnx/defs/parser.h"
 
+#include <google/protobuf/io/coded_stream.h>
+
 extern "C" {
 #include "Npy.h"
 }
@@ -24,6 +26,7 @@ extern "C" {
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -34,7 +37,7 @@ using namespace mlir::qc;
 // NodeContext
 //===----------------------------------------------------------------------===//
 
-InFlightDiagnostic NodeContext::error() {
+InFlightDiagnostic NodeContext::error() const {
   return emitError(loc) << "node '" << name << "' (" << node.op_type()
                         << ", opset " << opset << "): ";
 }
@@ -46,25 +49,58 @@ const onnx::AttributeProto *NodeContext::attr(llvm::StringRef name) const {
   return nullptr;
 }
 
+/// The attribute `name` if it has type `type`; null (after an error, which
+/// sets nc.attributeError) if it has another, or when it is absent.
+static const onnx::AttributeProto *
+typedAttr(const NodeContext &nc, llvm::StringRef name,
+          onnx::AttributeProto::AttributeType type, const char *what) {
+  const onnx::AttributeProto *a = nc.attr(name);
+  if (!a)
+    return nullptr;
+  // Files from old exporters leave `type` unset: judge by the field set.
+  bool matches = a->type() == type;
+  if (a->type() == onnx::AttributeProto::UNDEFINED)
+    matches = type == onnx::AttributeProto::INT     ? a->has_i()
+              : type == onnx::AttributeProto::FLOAT ? a->has_f()
+              : type == onnx::AttributeProto::STRING
+                  ? a->has_s()
+                  : a->ints_size() > 0 || !a->has_i();
+  if (matches)
+    return a;
+  if (!nc.attributeError)
+    nc.error() << "attribute '" << escapeName(name) << "' must be " << what
+               << ", got type "
+               << onnx::AttributeProto::AttributeType_Name(a->type());
+  nc.attributeError = true;
+  return nullptr;
+}
+
 int64_t NodeContext::getInt(llvm::StringRef name, int64_t dflt) const {
-  const onnx::AttributeProto *a = attr(name);
+  const onnx::AttributeProto *a =
+      typedAttr(*this, name, onnx::AttributeProto::INT, "an integer");
   return a ? a->i() : dflt;
 }
 
 float NodeContext::getFloat(llvm::StringRef name, float dflt) const {
   const onnx::AttributeProto *a = attr(name);
+  // An integer where a float is expected (alpha=1) is harmless.
+  if (a && a->type() == onnx::AttributeProto::INT)
+    return float(a->i());
+  a = typedAttr(*this, name, onnx::AttributeProto::FLOAT, "a float");
   return a ? a->f() : dflt;
 }
 
 std::string NodeContext::getString(llvm::StringRef name,
                                    llvm::StringRef dflt) const {
-  const onnx::AttributeProto *a = attr(name);
+  const onnx::AttributeProto *a =
+      typedAttr(*this, name, onnx::AttributeProto::STRING, "a string");
   return a ? a->s() : dflt.str();
 }
 
 std::vector<int64_t> NodeContext::getInts(llvm::StringRef name,
                                           std::vector<int64_t> dflt) const {
-  const onnx::AttributeProto *a = attr(name);
+  const onnx::AttributeProto *a = typedAttr(
+      *this, name, onnx::AttributeProto::INTS, "a list of integers");
   if (!a)
     return dflt;
   return std::vector<int64_t>(a->ints().begin(), a->ints().end());
@@ -115,6 +151,7 @@ private:
   const ImportOptions &options;
   OpBuilder b;
   llvm::StringMap<Value> values;
+  std::vector<std::string> indexChecks;
 };
 
 } // namespace
@@ -157,7 +194,11 @@ GraphImporter::inputType(const onnx::ValueInfoProto &input) {
     for (auto [i, dim] : llvm::enumerate(dims)) {
       // dim_value 0 is a real (empty) dimension; only a missing value or a
       // dim_param is symbolic.
-      if (!dim.has_dim_value() || dim.dim_value() < 0) {
+      if (dim.has_dim_value() && dim.dim_value() < 0)
+        return emitError(loc) << "graph input '" << escapeName(name)
+                              << "' has invalid dimension " << dim.dim_value()
+                              << " (dimension " << i << ")";
+      if (!dim.has_dim_value()) {
         std::string symbol =
             dim.has_dim_param() ? dim.dim_param() : std::string("?");
         return emitError(loc)
@@ -168,6 +209,11 @@ GraphImporter::inputType(const onnx::ValueInfoProto &input) {
       shape.push_back(dim.dim_value());
     }
   }
+  std::string problem =
+      checkTensorShape(shape, elementType, options.maxTensorBytes);
+  if (!problem.empty())
+    return emitError(loc) << "graph input '" << escapeName(name)
+                          << "': " << problem;
   return RankedTensorType::get(shape, elementType);
 }
 
@@ -206,6 +252,8 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
     return nullptr;
   }
   const onnx::GraphProto &graph = model.graph();
+  if (failed(checkGraphNames(graph, fileLoc())))
+    return nullptr;
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc());
   (*module)->setAttr(
       kGraphNameAttr,
@@ -303,13 +351,15 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
     ++uses[output.name()];
 
   for (auto [index, node] : llvm::enumerate(graph.node())) {
-    std::string nodeName = node.name().empty()
-                               ? node.op_type() + "_" + std::to_string(index)
-                               : node.name();
+    std::string nodeName = escapeName(
+        node.name().empty() ? node.op_type() + "_" + std::to_string(index)
+                            : node.name());
     Location loc = NameLoc::get(b.getStringAttr(nodeName), fileLoc());
-    NodeContext nc(node, nodeName, loc, b, values, uses, opset);
+    NodeContext nc(node, nodeName, loc, b, values, uses, opset,
+                   options.maxTensorBytes);
+    nc.indexChecks = options.runtimeIndexChecks ? &indexChecks : nullptr;
     if (!node.domain().empty() && node.domain() != "ai.onnx") {
-      nc.error() << "unsupported domain '" << node.domain() << "'";
+      nc.error() << "unsupported domain '" << escapeName(node.domain()) << "'";
       return nullptr;
     }
     for (const std::string &in : node.input())
@@ -321,18 +371,23 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
       }
     OpHandler handler = lookupOpHandler(node.op_type());
     if (!handler) {
-      nc.error() << "unsupported op '" << node.op_type() << "'";
+      nc.error() << "unsupported op '" << escapeName(node.op_type()) << "'";
       return nullptr;
     }
-    if (failed(handler(nc)))
+    if (failed(nc.checkArity()) || failed(handler(nc)) || nc.attributeError)
       return nullptr;
     for (const std::string &out : node.output()) {
       if (out.empty())
         continue;
       if (!values.count(out)) {
-        nc.error() << "internal error: output '" << out << "' not produced";
+        nc.error() << "internal error: output '" << escapeName(out)
+                   << "' not produced";
         return nullptr;
       }
+      // Before folding: a fold would allocate the tensor.
+      auto type = cast<RankedTensorType>(values[out].getType());
+      if (failed(nc.checkShape(type.getShape(), type.getElementType())))
+        return nullptr;
       values[out] = foldToConstant(b, values[out]);
     }
   }
@@ -361,32 +416,39 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
   for (Operation *op : unused)
     op->erase();
   func.setType(b.getFunctionType(argTypes, resultTypes));
+  b.setInsertionPointToEnd(module->getBody());
+  emitIndexCheckGlobals(b, fileLoc(), indexChecks);
   for (auto [i, output] : llvm::enumerate(graph.output()))
     func.setResultAttr(i, kTensorNameAttr, b.getStringAttr(output.name()));
   return module;
 }
 
-/// Parses `path` (binary or text) into `model`; errors go to `ctx`.
-static LogicalResult parseModel(StringRef path, MLIRContext *ctx,
-                                onnx::ModelProto &model) {
-  Location loc = FileLineColLoc::get(ctx, path, 0, 0);
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/true);
-  if (!buffer)
-    return emitError(loc) << "cannot read model: "
-                          << buffer.getError().message();
-  StringRef ext = llvm::sys::path::extension(path);
+/// protobuf's default recursion limit (100) lets a hostile file nest
+/// subgraphs deep enough to exhaust a thread's stack in our own walks.
+constexpr int kProtobufRecursionLimit = 64;
+
+/// Parses `bytes` (binary protobuf, or ONNX text when `text`) into
+/// `model`; errors go to `loc`.
+static LogicalResult parseModelBytes(StringRef bytes, bool text, Location loc,
+                                     onnx::ModelProto &model) {
   try {
-    if (ext == ".onnxtxt" || ext == ".txt") {
-      auto status = onnx::OnnxParser::Parse(model, (*buffer)->getBufferStart());
+    if (text) {
+      // The parser reads up to a NUL: the bytes are copied to add one.
+      std::string source = bytes.str();
+      auto status = onnx::OnnxParser::Parse(model, source.c_str());
       if (!status.IsOK())
         return emitError(loc)
                << "invalid ONNX text syntax: " << status.ErrorMessage();
-    } else if ((*buffer)->getBufferSize() > size_t(INT32_MAX) ||
-               !model.ParseFromArray((*buffer)->getBufferStart(),
-                                     int((*buffer)->getBufferSize()))) {
-      return emitError(loc)
-             << "not a valid ONNX protobuf (truncated or corrupt file?)";
+    } else {
+      google::protobuf::io::CodedInputStream stream(
+          reinterpret_cast<const uint8_t *>(bytes.data()),
+          int(std::min<size_t>(bytes.size(), INT32_MAX)));
+      stream.SetRecursionLimit(kProtobufRecursionLimit);
+      if (bytes.size() > size_t(INT32_MAX) ||
+          !model.ParseFromCodedStream(&stream) ||
+          !stream.ConsumedEntireMessage())
+        return emitError(loc)
+               << "not a valid ONNX protobuf (truncated or corrupt file?)";
     }
   } catch (const std::exception &e) {
     return emitError(loc) << "cannot read model: " << e.what();
@@ -394,6 +456,26 @@ static LogicalResult parseModel(StringRef path, MLIRContext *ctx,
   if (!model.has_graph())
     return emitError(loc) << "model has no graph";
   return success();
+}
+
+/// Parses `path` (binary or text) into `model`; errors go to `ctx`.
+static LogicalResult parseModel(StringRef path, MLIRContext *ctx,
+                                onnx::ModelProto &model) {
+  Location loc = FileLineColLoc::get(ctx, path, 0, 0);
+  // A FIFO or device would block or never end: regular files only.
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status))
+    return emitError(loc) << "cannot read model: " << ec.message();
+  if (status.type() != llvm::sys::fs::file_type::regular_file)
+    return emitError(loc) << "cannot read model: not a regular file";
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/true);
+  if (!buffer)
+    return emitError(loc) << "cannot read model: "
+                          << buffer.getError().message();
+  StringRef ext = llvm::sys::path::extension(path);
+  return parseModelBytes((*buffer)->getBuffer(),
+                         ext == ".onnxtxt" || ext == ".txt", loc, model);
 }
 
 FailureOr<std::vector<DeclaredInput>>
@@ -414,6 +496,22 @@ mlir::qc::readDeclaredInputs(StringRef path, MLIRContext *ctx) {
     inputs.push_back(std::move(d));
   }
   return inputs;
+}
+
+OwningOpRef<ModuleOp> mlir::qc::importONNXBytes(StringRef bytes,
+                                                StringRef name,
+                                                MLIRContext *ctx,
+                                                const ImportOptions &options) {
+  onnx::ModelProto model;
+  Location loc = FileLineColLoc::get(ctx, name, 0, 0);
+  if (failed(parseModelBytes(bytes, /*text=*/false, loc, model)))
+    return nullptr;
+  try {
+    return GraphImporter(ctx, name, options).import(model);
+  } catch (const std::exception &e) {
+    emitError(loc) << "cannot import model: " << e.what();
+    return nullptr;
+  }
 }
 
 OwningOpRef<ModuleOp> mlir::qc::importONNXFile(StringRef path, MLIRContext *ctx,

@@ -24,6 +24,11 @@ struct ImportOptions {
   /// Graph inputs compiled in as constants from .npy files, by name (the
   /// model is specialized on them; they are no longer inputs).
   llvm::StringMap<std::string> boundInputs;
+  /// Largest constant, input or intermediate tensor accepted, in bytes.
+  int64_t maxTensorBytes = int64_t(4) << 30;
+  /// Check indices computed at run time (Gather, GatherElements, ...)
+  /// against their axis in the generated code (false: clamp only).
+  bool runtimeIndexChecks = true;
 };
 
 /// Parses "NAME=AxBxC" into `options`; returns an error message or "".
@@ -43,6 +48,13 @@ FailureOr<std::vector<DeclaredInput>> readDeclaredInputs(llvm::StringRef path,
 
 /// The ONNX op types (default domain) the importer handles, sorted.
 std::vector<std::string> getSupportedOpTypes();
+
+/// Imports a binary ONNX model held in memory (`name` appears in
+/// diagnostics; external data is resolved next to it). For the fuzzer and
+/// for embedders that never touch the file system for the model itself.
+OwningOpRef<ModuleOp> importONNXBytes(llvm::StringRef bytes,
+                                      llvm::StringRef name, MLIRContext *ctx,
+                                      const ImportOptions &options = {});
 
 /// Imports `path`: ONNX text syntax if it ends in .onnxtxt or .txt, binary
 /// protobuf otherwise. Errors are reported through the context's diagnostic

@@ -67,6 +67,10 @@ namespace {
 /// or as is, scaled by `alpha`.
 FailureOr<Value> weightConstant(NodeContext &nc, unsigned input, bool transpose,
                                 float alpha) {
+  // An empty weight ([0,N] or [K,0], valid ONNX) makes no quantizable layer:
+  // there is nothing to quantize and no row to take a scale from.
+  if (nc.inputType(input).getNumElements() == 0)
+    return failure();
   FailureOr<std::vector<float>> data = readF32Constant(nc.input(input));
   if (failed(data))
     return failure();
@@ -208,6 +212,9 @@ FailureOr<Value> mlir::qc::buildBatchMatMul(NodeContext &nc, Value a, Value b) {
   MLIRContext *ctx = nc.b.getContext();
   auto aType = cast<RankedTensorType>(a.getType());
   auto bType = cast<RankedTensorType>(b.getType());
+  if (aType.getRank() == 0 || bType.getRank() == 0)
+    return nc.error() << "operands must have rank >= 1 (as numpy.matmul), got "
+                      << "A " << aType << " and B " << bType;
   bool aVector = aType.getRank() == 1, bVector = bType.getRank() == 1;
   if (aVector)
     a = reshapeTo(nc.b, nc.loc, a, {1, aType.getDimSize(0)});

@@ -93,7 +93,9 @@ FailureOr<SmallVector<double>> mlir::qc::constantFloats(NodeContext &nc,
 
 FailureOr<int64_t> mlir::qc::normalizeAxis(NodeContext &nc, int64_t axis,
                                            int64_t rank) {
-  if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
+  // A rank-0 tensor has no axis at all (callers index its dims): found by
+  // the fuzzer as a Split of a scalar.
+  if (axis < -rank || axis >= rank)
     return nc.error() << "axis " << axis << " is out of range for rank "
                       << rank;
   return axis < 0 ? axis + rank : axis;

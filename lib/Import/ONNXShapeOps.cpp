@@ -237,6 +237,8 @@ LogicalResult importConstantOfShape(NodeContext &nc) {
     value = *attr.getValues<Attribute>().begin();
     v.getDefiningOp()->erase();
   }
+  if (failed(nc.checkShape(*shape, et)))
+    return failure();
   auto type = RankedTensorType::get(*shape, et);
   nc.setOutput(0, arith::ConstantOp::create(
                       nc.b, nc.loc, DenseElementsAttr::get(type, value)));
@@ -252,7 +254,17 @@ LogicalResult importRange(NodeContext &nc) {
   double s = (*start)[0], l = (*limit)[0], d = (*delta)[0];
   if (d == 0)
     return nc.error() << "delta is 0";
-  int64_t n = std::max<int64_t>(0, int64_t(std::ceil((l - s) / d)));
+  double count = std::ceil((l - s) / d);
+  if (!std::isfinite(count))
+    return nc.error() << "start, limit and delta must be finite";
+  // Checked as a double first: the element count may not fit in int64.
+  if (count > double(nc.maxTensorBytes))
+    return nc.error() << "Range of " << count << " elements is over the limit "
+                      << "of " << nc.maxTensorBytes
+                      << " bytes (--max-tensor-bytes)";
+  int64_t n = std::max<int64_t>(0, int64_t(count));
+  if (failed(nc.checkShape({n}, et)))
+    return failure();
   auto type = RankedTensorType::get({n}, et);
   if (isa<FloatType>(et)) {
     SmallVector<APFloat> v;

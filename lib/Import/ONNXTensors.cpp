@@ -112,16 +112,34 @@ static LogicalResult readExternalData(Location loc, const onnx::TensorProto &t,
                           << "' escapes the model's directory";
   SmallString<256> path(modelDir);
   llvm::sys::path::append(path, location);
-  uint64_t fileSize;
-  if (std::error_code ec = llvm::sys::fs::file_size(path, fileSize))
+  // Symlinks are resolved before the confinement check: a link inside the
+  // folder that points outside it escapes too.
+  SmallString<256> realDir, realPath;
+  if (std::error_code ec = llvm::sys::fs::real_path(path, realPath))
     return emitError(loc) << "tensor '" << t.name()
                           << "': cannot read external data '" << path
                           << "': " << ec.message();
-  if (length < 0)
+  if (llvm::sys::fs::real_path(modelDir.empty() ? "." : modelDir, realDir) ||
+      !StringRef(realPath).starts_with((realDir + "/").str()))
+    return emitError(loc) << "tensor '" << t.name()
+                          << "': external data location '" << location
+                          << "' resolves to '" << realPath
+                          << "', outside the model's directory";
+  // A FIFO or device would block or never end.
+  llvm::sys::fs::file_status status;
+  if (llvm::sys::fs::status(realPath, status) ||
+      status.type() != llvm::sys::fs::file_type::regular_file)
+    return emitError(loc) << "tensor '" << t.name()
+                          << "': external data '" << location
+                          << "' is not a regular file";
+  uint64_t fileSize = status.getSize();
+  if (length < 0 && offset >= 0 && uint64_t(offset) <= fileSize)
     length = int64_t(fileSize) - offset;
-  if (offset < 0 || length < 0 || uint64_t(offset + length) > fileSize)
+  if (offset < 0 || length < 0 || uint64_t(offset) > fileSize ||
+      uint64_t(length) > fileSize - uint64_t(offset))
     return emitError(loc) << "tensor '" << t.name() << "': external data "
-                          << "range [" << offset << ", " << offset + length
+                          << "range [" << offset << ", "
+                          << uint64_t(offset) + uint64_t(length)
                           << ") is outside '" << location << "' (" << fileSize
                           << " bytes)";
   auto buffer = llvm::MemoryBuffer::getFileSlice(path, length, offset);

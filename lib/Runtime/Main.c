@@ -49,6 +49,19 @@ static void error(const char *fmt, ...) {
   fputc('\n', stderr);
 }
 
+/* The index check that failed in the last run (see qc_model.h), reported
+ * with its node and indices tensor. */
+static void report_index_error(void) {
+  const char *desc = qc_model_index_checks;
+  int64_t check = qc_model_index_error[0], dim = qc_model_index_error[2];
+  for (int64_t k = 1; desc && *desc && k < check; ++k)
+    desc += strlen(desc) + 1;
+  error("%s: index %lld is out of range [%lld, %lld) (ONNX makes it an error; "
+        "no outputs written)",
+        desc && *desc ? desc : "an index check", (long long)qc_model_index_error[1],
+        (long long)-dim, (long long)dim);
+}
+
 /* Descriptor names come from ONNX and may legally be empty; never NULL. */
 static const char *tensor_name(const qc_tensor_desc *desc) {
   return desc->name ? desc->name : "";
@@ -521,8 +534,14 @@ int main(int argc, char **argv) {
     omp_set_num_threads((int)opts.threads);
   for (r = 0; r < opts.repeat; ++r) {
     double start = now_ms(), elapsed;
+    if (qc_model_index_error)
+      qc_model_index_error[0] = 0;
     qc_model_run(buffers);
     elapsed = now_ms() - start;
+    if (qc_model_index_error && qc_model_index_error[0]) {
+      report_index_error();
+      goto cleanup;
+    }
     total_ms += elapsed;
     if (r == 0 || elapsed < min_ms)
       min_ms = elapsed;

@@ -49,6 +49,29 @@ FailureOr<WeightPassOptions> mlir::qc::parseWeightPassOptions(
   return options;
 }
 
+/// Whether every group of `l` gets a scale f16 holds: at most 65504, and,
+/// for groups that are not all zero, at least 2^-20 (16 steps of f16's
+/// smallest subnormal, so the scale keeps ~4 significant bits).
+static bool fitsF16Scales(const LayerToQuantize &l) {
+  int64_t rowLength = l.rowLength();
+  int64_t groupLength = l.spec.groupLength(rowLength);
+  float maxCode = float(l.spec.maxCode());
+  for (int64_t r = 0; r < l.rows(); ++r)
+    for (int64_t begin = 0; begin < rowLength; begin += groupLength) {
+      const float *group = l.weights.data() + r * rowLength + begin;
+      int64_t count = std::min(groupLength, rowLength - begin);
+      float lo = 0, hi = 0;
+      for (int64_t i = 0; i < count; ++i) {
+        lo = std::min(lo, group[i]);
+        hi = std::max(hi, group[i]);
+      }
+      float scale = (hi - lo) / maxCode;
+      if (scale > 65504.0f / 2 || (scale > 0 && scale < 0x1p-20f))
+        return false;
+    }
+  return true;
+}
+
 FailureOr<std::vector<LayerToQuantize>>
 mlir::qc::collectLayers(func::FuncOp func, StringRef passName,
                         const WeightPassOptions &options) {
@@ -85,10 +108,32 @@ mlir::qc::collectLayers(func::FuncOp func, StringRef passName,
                                          "constant"));
       return WalkResult::advance();
     }
+    // Every method would turn one NaN or inf into a whole row (or group)
+    // of NaN outputs: refuse it here, for all of them.
+    auto bad = llvm::find_if(*weights, [](float w) { return !std::isfinite(w); });
+    if (bad != weights->end()) {
+      int64_t at = bad - weights->begin(), k = weightType.getShape().back();
+      layer->emitError(passName)
+          << ": weight of layer '" << name << "' has a non-finite value ("
+          << *bad << ") at [" << at / k << ", " << at % k
+          << "]; it cannot be quantized (exclude the layer with --exclude to "
+             "keep it in float)";
+      return WalkResult::interrupt();
+    }
     LayerToQuantize l{layer, name, weightType, std::move(*weights), spec};
     // A group as long as the row is per-channel quantization.
     if (l.spec.groupSize >= l.rowLength())
       l.spec.groupSize = 0;
+    // Scales f16 cannot hold (weights of magnitude ~1e7, or groups of
+    // weights ~1e-9) would make the layer compute inf/NaN or zeros: such a
+    // layer quantizes with f32 scales instead (its report entry says so).
+    if (l.spec.scaleType == ScaleType::F16 && !fitsF16Scales(l)) {
+      layer->emitWarning()
+          << "scales of layer '" << name
+          << "' do not fit f16 (weights too large or too small): the layer "
+             "uses f32 scales";
+      l.spec.scaleType = ScaleType::F32;
+    }
     layers.push_back(std::move(l));
     return WalkResult::advance();
   });
@@ -149,8 +194,13 @@ void mlir::qc::replaceWeight(LayerToQuantize &l, const QuantizedMatrix &q,
   MLIRContext *ctx = l.layer->getContext();
   const QuantSpec &spec = l.spec;
   int64_t rows = l.rows(), rowLength = l.rowLength();
+  // The layer's own scale type: collectLayers may have widened it.
+  Type scaleType = spec.scaleType == ScaleType::F32 ? Type(Float32Type::get(ctx))
+                   : spec.scaleType == ScaleType::F16
+                       ? Type(Float16Type::get(ctx))
+                       : Type(BFloat16Type::get(ctx));
   auto layout = LayoutAttr::get(ctx, spec.bits, spec.groupSize, spec.symmetric,
-                                options.scaleType);
+                                scaleType);
   auto qtype = QWeightType::get(ctx, l.weightType.getShape(), layout);
 
   OpOperand &weightOperand = l.layer.getWeightOperand();

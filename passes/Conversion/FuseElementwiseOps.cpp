@@ -2,7 +2,9 @@
 //
 // linalg-fuse-elementwise-ops fuses a producer into any consumer, even when
 // the consumer reads it once per element of a reduced dimension; this pass
-// keeps upstream's patterns and refuses that case.
+// keeps upstream's patterns and refuses that case, bounds the size of fused
+// bodies (compile time linear in the number of ops), and keeps unsigned
+// splat constants valid.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,7 +13,11 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace mlir::qc {
 #define GEN_PASS_DEF_FUSEELEMENTWISEOPSPASS
@@ -22,11 +28,27 @@ using namespace mlir;
 
 namespace {
 
+/// Each fusion clones both bodies into a new op, so fusing a chain of n
+/// element-wise ops one by one costs O(n^2) (a 4,000-node Add chain took
+/// seconds, 50,000 nodes minutes). Fused bodies stop growing at this many
+/// ops: compile time stays linear, and a loop body this long is already
+/// compute-bound, so splitting it costs one extra pass over memory per
+/// kMaxFusedBodyOps ops.
+constexpr int64_t kMaxFusedBodyOps = 64;
+
+int64_t bodySize(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  return linalgOp ? int64_t(linalgOp.getBlock()->getOperations().size()) : 0;
+}
+
 /// Upstream's rule (a producer with one use) plus: into a reduction, only
-/// through an operand indexed by every loop (so no element is recomputed).
+/// through an operand indexed by every loop (so no element is recomputed),
+/// and bodies bounded by kMaxFusedBodyOps.
 bool shouldFuse(OpOperand *fused) {
   Operation *producer = fused->get().getDefiningOp();
   if (!producer || !producer->hasOneUse())
+    return false;
+  if (bodySize(producer) + bodySize(fused->getOwner()) > kMaxFusedBodyOps)
     return false;
   auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
   if (!consumer || consumer.getNumReductionLoops() == 0)
@@ -35,12 +57,46 @@ bool shouldFuse(OpOperand *fused) {
   return map.isPermutation();
 }
 
+/// Upstream's FoldScalarOrSplatConstant inlines a splat constant operand
+/// as a scalar arith.constant of its element type, which is invalid for the
+/// unsigned types ONNX's uint* tensors keep (QuantizeLinear with a scalar
+/// uint8 zero point failed to compile). Such constants are rebuilt from a
+/// signless scalar, which the pattern leaves alone; the body's
+/// unsigned/signless casts cancel out when lowered to LLVM.
+struct RebuildUnsignedSplats final : OpRewritePattern<arith::ConstantOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::ConstantOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getType());
+    auto splat = dyn_cast<SplatElementsAttr>(op.getValue());
+    if (!type || !splat || !type.getElementType().isUnsignedInteger() ||
+        llvm::none_of(op->getUsers(), llvm::IsaPred<linalg::LinalgOp>))
+      return failure();
+    Type unsignedType = type.getElementType();
+    Type signless = rewriter.getIntegerType(unsignedType.getIntOrFloatBitWidth());
+    Location loc = op.getLoc();
+    Value scalar = arith::ConstantOp::create(
+        rewriter, loc,
+        rewriter.getIntegerAttr(signless, splat.getSplatValue<APInt>()));
+    Value asUnsigned =
+        UnrealizedConversionCastOp::create(rewriter, loc, unsignedType, scalar)
+            .getResult(0);
+    rewriter.replaceOpWithNewOp<tensor::SplatOp>(op, type, asUnsigned);
+    return success();
+  }
+};
+
 struct FuseElementwiseOpsPass final
     : mlir::qc::impl::FuseElementwiseOpsPassBase<FuseElementwiseOpsPass> {
   using Base::Base;
 
   void runOnOperation() override {
     MLIRContext *context = &getContext();
+    {
+      RewritePatternSet splats(context);
+      splats.add<RebuildUnsignedSplats>(context);
+      walkAndApplyPatterns(getOperation(), std::move(splats));
+    }
     RewritePatternSet patterns(context);
     linalg::ControlFusionFn upstream = [](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();

@@ -90,6 +90,16 @@ struct MixedPrecisionPass final
         collectLayers(func, "qc-mixed-precision", *options);
     if (failed(layers))
       return signalPassFailure();
+    // A plan naming no layer of this model is a typo, not a no-op.
+    for (const auto &entry : fixed)
+      if (llvm::none_of(*layers, [&](const LayerToQuantize &l) {
+            return l.name == entry.getKey();
+          })) {
+        func.emitError("qc-mixed-precision: plan '")
+            << planFile << "' names '" << entry.getKey()
+            << "', which is not a quantizable layer of the model";
+        return signalPassFailure();
+      }
 
     // Choices per layer, and the budget.
     std::vector<std::vector<Choice>> choices;
@@ -209,6 +219,28 @@ struct MixedPrecisionPass final
     if (!buffer)
       return func.emitError("qc-mixed-precision: cannot read plan '")
              << planFile << "': " << buffer.getError().message();
+    // llvm::json::parse recurses per nesting level: a plan nested deeper
+    // than any real one could be would overflow the stack.
+    constexpr int kMaxDepth = 64;
+    int depth = 0;
+    bool inString = false, escaped = false;
+    for (char c : (*buffer)->getBuffer()) {
+      if (inString) {
+        if (escaped)
+          escaped = false;
+        else if (c == '\\')
+          escaped = true;
+        else if (c == '"')
+          inString = false;
+        continue;
+      }
+      inString = c == '"';
+      depth += (c == '[' || c == '{') - (c == ']' || c == '}');
+      if (depth > kMaxDepth)
+        return func.emitError("qc-mixed-precision: plan '")
+               << planFile << "' is nested deeper than " << kMaxDepth
+               << " levels";
+    }
     llvm::Expected<llvm::json::Value> json =
         llvm::json::parse((*buffer)->getBuffer());
     if (!json)
@@ -224,8 +256,9 @@ struct MixedPrecisionPass final
       if (const llvm::json::Object *o = value.getAsObject())
         bits = o->getInteger("bits");
       if (!bits || ((*bits < 2 || *bits > 8) && *bits != 32))
-        return func.emitError("qc-mixed-precision: plan entry '")
-               << key.str() << "' must give bits in 2-8 or 32";
+        return func.emitError("qc-mixed-precision: plan '")
+               << planFile << "': entry '" << key.str()
+               << "' must give bits in 2-8 or 32";
       fixed[key.str()] = unsigned(*bits);
     }
     return success();

@@ -230,10 +230,16 @@ def WeightReportPass : Pass<"qc-weight-report", "ModuleOp"> {
     + AWQ column scales + act-order group index, or float data), bits per
     weight, and the quantization error recorded by
     the pass that quantized it. Totals close the report. The IR is unchanged.
+    The report is always valid JSON: a non-finite number (the error of a
+    layer whose weights are all zero, say) is written as null.
   }];
   let options = [
     Option<"output", "output", "std::string", "\"-\"",
            "File to write the JSON report to ('-' for stdout)">,
+    Option<"producer", "producer", "std::string", "\"\"",
+           "Tool and version recorded as \"producer\" (e.g. quantc 0.4.0)">,
+    Option<"commandLine", "command-line", "std::string", "\"\"",
+           "Command line recorded as \"command_line\"">,
   ];
 }
 

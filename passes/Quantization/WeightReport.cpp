@@ -14,6 +14,8 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
+
 namespace mlir::qc {
 #define GEN_PASS_DEF_WEIGHTREPORTPASS
 #include "passes/Quantization/Passes.h.inc"
@@ -23,6 +25,18 @@ using namespace mlir;
 using namespace mlir::qc;
 
 namespace {
+
+/// JSON has no NaN or infinity: such a number becomes null.
+llvm::json::Value number(double v) {
+  if (!std::isfinite(v))
+    return nullptr;
+  return v;
+}
+
+/// Bits per weight of `bytes` for `numel` weights (0 for empty weights).
+llvm::json::Value bitsPerWeight(int64_t bytes, int64_t numel) {
+  return numel ? number(double(bytes) * 8.0 / double(numel)) : 0.0;
+}
 
 struct WeightReportPass final
     : mlir::qc::impl::WeightReportPassBase<WeightReportPass> {
@@ -53,7 +67,7 @@ struct WeightReportPass final
         Operation *def = quantized;
         if (auto err = def ? def->getAttrOfType<FloatAttr>(kRelErrorAttr)
                            : FloatAttr())
-          entry["rel_error"] = err.getValueAsDouble();
+          entry["rel_error"] = number(err.getValueAsDouble());
         if (auto dead = def ? def->getAttrOfType<IntegerAttr>(kDeadColumnsAttr)
                             : IntegerAttr())
           entry["dead_columns"] = dead.getInt();
@@ -68,7 +82,7 @@ struct WeightReportPass final
       }
       entry["bytes"] = bytes;
       entry["float_bytes"] = numel * 4;
-      entry["bits_per_weight"] = double(bytes) * 8.0 / double(numel);
+      entry["bits_per_weight"] = bitsPerWeight(bytes, numel);
       totalBytes += bytes;
       totalFloatBytes += numel * 4;
       totalWeights += numel;
@@ -103,8 +117,11 @@ struct WeightReportPass final
         {"layers", std::move(layers)},
         {"total_bytes", totalBytes},
         {"total_float_bytes", totalFloatBytes},
-        {"bits_per_weight",
-         totalWeights ? double(totalBytes) * 8.0 / double(totalWeights) : 0.0}};
+        {"bits_per_weight", bitsPerWeight(totalBytes, totalWeights)}};
+    if (!producer.empty())
+      report["producer"] = producer;
+    if (!commandLine.empty())
+      report["command_line"] = commandLine;
 
     std::error_code ec;
     llvm::raw_fd_ostream os(output, ec, llvm::sys::fs::OF_Text);

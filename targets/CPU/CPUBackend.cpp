@@ -76,12 +76,63 @@ int64_t CPUBackend::getVectorLanes() const {
   return 4;
 }
 
-std::unique_ptr<llvm::TargetMachine>
-CPUBackend::createTargetMachine(std::string &error) const {
+static void initializeTargets() {
   llvm::InitializeAllTargetInfos();
   llvm::InitializeAllTargets();
   llvm::InitializeAllTargetMCs();
   llvm::InitializeAllAsmPrinters();
+}
+
+LogicalResult CPUBackend::verifyOptions(std::string &error) const {
+  initializeTargets();
+  llvm::Triple triple(options.triple.empty()
+                          ? llvm::sys::getDefaultTargetTriple()
+                          : options.triple);
+  std::string lookupError;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, lookupError);
+  if (!target) {
+    error = "--target '" + triple.str() + "' is not a known target triple";
+    return failure();
+  }
+  if (options.optLevel > 3) {
+    error = "-O" + std::to_string(options.optLevel) + " is not 0-3";
+    return failure();
+  }
+  // A subtarget for "generic" knows the valid CPU and feature names without
+  // warning about ours (LLVM warns once per machine, then carries on).
+  std::unique_ptr<llvm::MCSubtargetInfo> info(
+      target->createMCSubtargetInfo(triple, "generic", ""));
+  if (!info)
+    return success();
+  StringRef cpu = options.cpu;
+  if (!cpu.empty() && cpu != "native" && cpu != "generic" &&
+      !info->isCPUStringValid(cpu)) {
+    error = ("--mcpu '" + cpu + "' is not a CPU of " + triple.str() +
+             " (e.g. x86-64-v3, znver4, cortex-a76)")
+                .str();
+    return failure();
+  }
+  SmallVector<StringRef> features;
+  StringRef(options.features).split(features, ',', -1, false);
+  for (StringRef feature : features) {
+    StringRef name = feature.trim().ltrim("+-");
+    if (llvm::none_of(info->getAllProcessorFeatures(),
+                      [&](const llvm::SubtargetFeatureKV &kv) {
+                        return name == kv.Key;
+                      })) {
+      error = ("--mattr feature '" + feature.trim() + "' is not a feature of " +
+               triple.str())
+                  .str();
+      return failure();
+    }
+  }
+  return success();
+}
+
+std::unique_ptr<llvm::TargetMachine>
+CPUBackend::createTargetMachine(std::string &error) const {
+  initializeTargets();
 
   bool host = options.triple.empty();
   llvm::Triple triple(host ? llvm::sys::getDefaultTargetTriple()

@@ -39,6 +39,7 @@ public:
   explicit CPUBackend(CPUTargetOptions options) : options(std::move(options)) {}
 
   StringRef getName() const override { return "cpu"; }
+  LogicalResult verifyOptions(std::string &error) const override;
   void buildLoweringPipeline(OpPassManager &pm,
                              LoweringPhase phase) const override;
   LogicalResult serialize(ModuleOp module, const ModelSignature &signature,

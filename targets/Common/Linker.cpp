@@ -42,6 +42,8 @@ LogicalResult mlir::qc::linkExecutable(StringRef linker, StringRef object,
                                        StringRef output, std::string &error) {
   std::vector<std::string> args = {object.str(), runtime.str()};
   args.insert(args.end(), libraries.begin(), libraries.end());
+  if (StringRef(QC_RUNTIME_SANITIZE) != "")
+    args.push_back("-fsanitize=" QC_RUNTIME_SANITIZE);
   args.insert(args.end(), {"-o", output.str()});
   if (succeeded(runSystemLinker(linker, args, error)))
     return success();

@@ -42,6 +42,13 @@ public:
   /// Short name, for messages ("cpu").
   virtual StringRef getName() const = 0;
 
+  /// Checks the target options (triple, CPU, features, ...) before any
+  /// work starts, so that a typo is one clear error and not a failure deep
+  /// in code generation. Fails with `error` set.
+  virtual LogicalResult verifyOptions(std::string &error) const {
+    return success();
+  }
+
   /// Adds to `pm` (anchored on builtin.module) the passes lowering a
   /// quantized qc module on tensors to `phase`.
   virtual void buildLoweringPipeline(OpPassManager &pm,

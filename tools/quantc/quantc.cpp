@@ -173,6 +173,17 @@ static cl::opt<int64_t> actBits(
     cl::desc("8: quantize activations of batch 1-4 quantized layers to int8 "
              "per block at run time (integer dot products); default 0: f32"),
     cl::init(0), cl::cat(category));
+static cl::opt<int64_t> maxTensorBytes(
+    "max-tensor-bytes",
+    cl::desc("Refuse models with a constant or intermediate tensor larger "
+             "than this (default 4 GiB)"),
+    cl::init(int64_t(4) << 30), cl::cat(category));
+static cl::opt<bool> indexChecks(
+    "index-checks",
+    cl::desc("Report run-time indices outside their axis (Gather, "
+             "GatherElements, ScatterElements) and exit 1; false: only clamp "
+             "them (default true)"),
+    cl::init(true), cl::cat(category));
 static cl::opt<std::string> runtimeLibrary("runtime-lib",
                                            cl::desc("Path of libqc_runtime.a"),
                                            cl::cat(category));
@@ -220,8 +231,13 @@ int main(int argc, char **argv) {
   options.sequential = sequential && !oneShot;
   options.calibrationBatch = calibrationBatch;
   options.progress = !quiet;
-  options.avgBits = avgBits;
-  options.maxWeightBytes = maxWeightBytes;
+  // Given at all (even as 0) means "mixed precision": 0 is then an error.
+  if (avgBits.getNumOccurrences())
+    options.avgBits = avgBits;
+  if (maxWeightBytes.getNumOccurrences())
+    options.maxWeightBytes = maxWeightBytes;
+  options.maxTensorBytes = maxTensorBytes;
+  options.indexChecks = indexChecks;
   options.candidateBits = candidateBits;
   options.precisionPlan = precisionPlan;
   options.emit = emit;
@@ -236,6 +252,8 @@ int main(int argc, char **argv) {
   options.runtimeLibrary = runtimeLibrary;
   options.linker = linker;
   options.argv0 = argv[0];
+  for (int i = 0; i < argc; ++i)
+    options.commandLine += (i ? " " : "") + std::string(argv[i]);
 
   mlir::DialectRegistry registry;
   registerAllDialects(registry);

@@ -98,6 +98,16 @@ mlir::qc::inferConv2DShape(ArrayRef<int64_t> input, ArrayRef<int64_t> w,
   return result;
 }
 
+/// A layer's weight must hold weights: an empty one has no rows to take
+/// scales from (the importer lowers empty products without a layer).
+static LogicalResult verifyNonEmptyWeight(Operation *op,
+                                          ArrayRef<int64_t> weightShape) {
+  if (llvm::is_contained(weightShape, 0))
+    return op->emitOpError("weight ")
+           << shapeStr(weightShape) << " is empty";
+  return success();
+}
+
 /// Checks the bias of a layer with `outChannels` outputs and the result type.
 static LogicalResult verifyBiasAndResult(Operation *op, Value bias,
                                          int64_t outChannels,
@@ -170,6 +180,8 @@ LogicalResult QuantizedWeightOp::verify() {
 
 LogicalResult LinearOp::verify() {
   ArrayRef<int64_t> weightShape = getWeightShape(getWeight().getType());
+  if (failed(verifyNonEmptyWeight(*this, weightShape)))
+    return failure();
   std::string error;
   auto expected =
       inferLinearShape(getInput().getType().getShape(), weightShape, error);
@@ -185,6 +197,8 @@ LogicalResult LinearOp::verify() {
 
 LogicalResult Conv2DOp::verify() {
   ArrayRef<int64_t> weightShape = getWeightShape(getWeight().getType());
+  if (failed(verifyNonEmptyWeight(*this, weightShape)))
+    return failure();
   std::string error;
   auto expected = inferConv2DShape(getInput().getType().getShape(), weightShape,
                                    getStrides(), getPads(), getDilations(),

@@ -9,6 +9,7 @@
 #define QUANTC_DRIVER_DRIVER_H
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,12 @@ enum class CompilePhase { None, Import, Quantized, Linalg, LLVM };
 
 struct DriverOptions {
   std::string inputPath;
+  /// No constant or intermediate tensor of the model may hold more bytes
+  /// (checked at import, before anything is allocated).
+  int64_t maxTensorBytes = int64_t(4) << 30;
+  /// Report out-of-range run-time indices (Gather, ...) instead of only
+  /// clamping them.
+  bool indexChecks = true;
   std::string outputPath; ///< Empty: derived from the input (or stdout).
   std::vector<std::string> inputShapes; ///< "NAME=AxB" pins.
   std::vector<std::string> boundInputs; ///< "NAME=FILE.npy" constants.
@@ -47,8 +54,8 @@ struct DriverOptions {
   bool progress = true;
 
   // Mixed precision (on when a budget is given).
-  double avgBits = 0;
-  int64_t maxWeightBytes = 0;
+  std::optional<double> avgBits;
+  std::optional<int64_t> maxWeightBytes;
   std::string candidateBits = "2,3,4,8";
   std::string precisionPlan;
 
@@ -66,6 +73,7 @@ struct DriverOptions {
   std::string runtimeLibrary; ///< Empty: next to the quantc executable.
   std::string linker;         ///< Empty: $CC, else cc.
   std::string argv0;          ///< To locate the runtime library.
+  std::string commandLine;    ///< Recorded in --report.
 };
 
 /// Runs the whole compilation; returns the process exit code. Diagnostics

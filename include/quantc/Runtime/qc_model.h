@@ -48,6 +48,18 @@ extern const qc_model_desc qc_model;
  * shape and dtype its descriptor gives, and allocated by the caller. */
 void qc_model_run(void **buffers);
 
+/* Run-time index checks. ONNX makes an index outside [-dim, dim) an error.
+ * When qc_model_run meets one in indices computed from its inputs (Gather,
+ * GatherElements, ScatterElements, Scatter), it still stays inside every
+ * tensor (such indices are clamped) and records one of them here:
+ * {check number (from 1; 0: none), the index, dim}. Set entry 0 to 0 before
+ * a run and test it after. qc_model_index_checks describes the checks, one
+ * '\0'-terminated string each ("node 'emb' (Gather): indices 'input_ids'"),
+ * check 1 first, an empty string after the last. Models without such checks
+ * do not define these symbols (hence weak: their addresses are then NULL). */
+extern int64_t qc_model_index_error[3] __attribute__((weak));
+extern const char qc_model_index_checks[] __attribute__((weak));
+
 #ifdef __cplusplus
 }
 #endif

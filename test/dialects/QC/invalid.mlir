@@ -114,6 +114,14 @@ func.func @negative_linear_weight_rank(%x: tensor<3x4xf32>, %w: tensor<2x2x2xf32
 
 // -----
 
+func.func @negative_linear_empty_weight(%x: tensor<3x0xf32>, %w: tensor<2x0xf32>) {
+  // expected-error@+1 {{weight [2,0] is empty}}
+  %y = qc.linear %x, %w : tensor<3x0xf32>, tensor<2x0xf32> -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
 func.func @negative_linear_bias(%x: tensor<3x4xf32>, %w: tensor<2x4xf32>, %b: tensor<3xf32>) {
   // expected-error@+1 {{bias must be [2], got [3]}}
   %y = qc.linear %x, %w, %b : tensor<3x4xf32>, tensor<2x4xf32>, tensor<3xf32> -> tensor<3x2xf32>

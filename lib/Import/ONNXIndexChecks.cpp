@@ -1,0 +1,113 @@
+//===- ONNXIndexChecks.cpp - Run-time checks of data-dependent indices ----===//
+//
+// ONNX makes an index outside [-dim, dim) an error. Indices known at import
+// are checked then; indices computed from run-time data (token ids into an
+// embedding, GatherElements/ScatterElements positions) get a check in the
+// generated code: one reduction over the index tensor before the op (a
+// single pass over the indices, hoisted out of the gather's loops), which
+// records the first offending index in the global `qc_model_index_error`
+// for the runtime to report by name (qc_model.h). The gather itself still
+// clamps, so no access leaves its tensor even when the caller ignores the
+// error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/ImporterImpl.h"
+
+#include "lib/Support/LinalgBuilders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+void NodeContext::checkIndicesAtRunTime(unsigned input, int64_t dim) {
+  Value indices = this->input(input);
+  auto type = cast<RankedTensorType>(indices.getType());
+  if (type.getNumElements() == 0 || !indexChecks)
+    return;
+  MLIRContext *ctx = b.getContext();
+  Location l = loc;
+  Type i64 = b.getI64Type(), i1 = b.getI1Type();
+  int64_t rank = type.getRank();
+  // flag |= bad(k); value = bad(k) ? k : value, over every index.
+  auto scalarType = [&](Type t) { return RankedTensorType::get({}, t); };
+  Value flagInit =
+      linalg::FillOp::create(
+          b, l, ValueRange{arith::ConstantIntOp::create(b, l, i1, 0)},
+          ValueRange{tensor::EmptyOp::create(b, l, ArrayRef<int64_t>{}, i1)})
+          .getResult(0);
+  Value valueInit =
+      linalg::FillOp::create(
+          b, l, ValueRange{arith::ConstantIntOp::create(b, l, i64, 0)},
+          ValueRange{tensor::EmptyOp::create(b, l, ArrayRef<int64_t>{}, i64)})
+          .getResult(0);
+  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                 AffineMap::get(rank, 0, {}, ctx),
+                                 AffineMap::get(rank, 0, {}, ctx)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::reduction);
+  auto scan = linalg::GenericOp::create(
+      b, l, TypeRange{scalarType(i1), scalarType(i64)}, ValueRange{indices},
+      ValueRange{flagInit, valueInit}, maps, iterators,
+      [&](OpBuilder &eb, Location el, ValueRange args) {
+        Value k = args[0];
+        if (k.getType() != i64)
+          k = arith::ExtSIOp::create(eb, el, i64, k);
+        Value low = arith::CmpIOp::create(
+            eb, el, arith::CmpIPredicate::slt, k,
+            arith::ConstantIntOp::create(eb, el, i64, -dim));
+        Value high = arith::CmpIOp::create(
+            eb, el, arith::CmpIPredicate::sge, k,
+            arith::ConstantIntOp::create(eb, el, i64, dim));
+        Value bad = arith::OrIOp::create(eb, el, low, high);
+        Value flag = arith::OrIOp::create(eb, el, args[1], bad);
+        Value value = arith::SelectOp::create(eb, el, bad, k, args[2]);
+        linalg::YieldOp::create(eb, el, ValueRange{flag, value});
+      });
+  Value flag = tensor::ExtractOp::create(b, l, scan.getResult(0), ValueRange{});
+  Value value =
+      tensor::ExtractOp::create(b, l, scan.getResult(1), ValueRange{});
+  int64_t id = int64_t(indexChecks->size()) + 1;
+  indexChecks->push_back("node '" + name + "' (" + escapeName(node.op_type()) +
+                         "): indices '" + escapeName(node.input(input)) + "'");
+  auto ifOp = scf::IfOp::create(b, l, flag, /*withElseRegion=*/false);
+  OpBuilder tb = ifOp.getThenBodyBuilder();
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  Value base =
+      LLVM::AddressOfOp::create(tb, l, ptrType, kIndexErrorSymbol).getResult();
+  Value fields[3] = {arith::ConstantIntOp::create(tb, l, i64, id), value,
+                     arith::ConstantIntOp::create(tb, l, i64, dim)};
+  for (auto [i, field] : llvm::enumerate(fields)) {
+    Value at = LLVM::GEPOp::create(tb, l, ptrType, i64, base,
+                                   ArrayRef<LLVM::GEPArg>{int32_t(i)});
+    LLVM::StoreOp::create(tb, l, field, at);
+  }
+}
+
+void mlir::qc::emitIndexCheckGlobals(OpBuilder &b, Location loc,
+                                     ArrayRef<std::string> descriptions) {
+  if (descriptions.empty())
+    return;
+  MLIRContext *ctx = b.getContext();
+  Type i64 = b.getI64Type();
+  auto errorType = LLVM::LLVMArrayType::get(i64, 3);
+  LLVM::GlobalOp::create(b, loc, errorType, /*isConstant=*/false,
+                         LLVM::Linkage::External, kIndexErrorSymbol,
+                         b.getZeroAttr(RankedTensorType::get({3}, i64)));
+  // The descriptions, each ending in '\0', in check order (check k is the
+  // k-th); one more '\0' ends the table.
+  std::string table;
+  for (const std::string &d : descriptions)
+    table += d + '\0';
+  table += '\0';
+  auto tableType =
+      LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8), table.size());
+  LLVM::GlobalOp::create(b, loc, tableType, /*isConstant=*/true,
+                         LLVM::Linkage::External, kIndexChecksSymbol,
+                         b.getStringAttr(table));
+}
