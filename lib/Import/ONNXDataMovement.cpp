@@ -14,6 +14,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/Support/MathExtras.h"
 #include "mlir/IR/Matchers.h"
 
 using namespace mlir;
@@ -367,7 +368,11 @@ LogicalResult importTile(NodeContext &nc) {
   for (int64_t d = 0; d < type.getRank(); ++d) {
     if ((*repeats)[d] < 0)
       return nc.error() << "negative repeat " << (*repeats)[d];
-    shape.push_back(type.getDimSize(d) * (*repeats)[d]);
+    int64_t size;
+    if (llvm::MulOverflow(type.getDimSize(d), (*repeats)[d], size))
+      return nc.error() << "repeat " << (*repeats)[d] << " of dimension " << d
+                        << " overflows";
+    shape.push_back(size);
     exprs.push_back(getAffineDimExpr(d, ctx) % type.getDimSize(d));
   }
   auto outType = RankedTensorType::get(shape, type.getElementType());

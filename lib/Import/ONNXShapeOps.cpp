@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 
@@ -87,8 +88,11 @@ LogicalResult importReshape(NodeContext &nc) {
     }
     if (d < 0)
       return nc.error() << "invalid shape entry " << d;
+    // A product past int64 is no shape (found by the fuzzer).
+    if (llvm::MulOverflow(known, d, known))
+      return nc.error() << "shape entry " << i << " (" << d
+                        << ") makes the element count overflow";
     shape.push_back(d);
-    known *= d;
   }
   if (inferred >= 0) {
     if (known == 0 || numel % known != 0)
