@@ -91,8 +91,7 @@ LogicalResult mlir::qc::verifyDriverOptions(const DriverOptions &o,
   error = checkValues(o);
   if (!error.empty())
     return failure();
-  if (failed(checkInputFile("model", o.inputPath, error)))
-    return failure();
+  // The model itself is checked by the importer (regular file, readable).
   for (auto [option, specs] :
        {std::pair<const char *, const std::vector<std::string> *>{
             "--calib", &o.calibration},

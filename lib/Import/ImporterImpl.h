@@ -59,10 +59,12 @@ public:
   /// Fails with an error unless a tensor of `shape` and `elementType` has
   /// sizes (no negative dims) and fits in maxTensorBytes.
   LogicalResult checkShape(ArrayRef<int64_t> shape, Type elementType);
-  /// Adds, at the builder's insertion point, the run-time check that every
-  /// element of input `input` (integer indices) lies in [-dim, dim); a
-  /// violation is recorded for the runtime to report (ONNXIndexChecks.cpp).
-  void checkIndicesAtRunTime(unsigned input, int64_t dim);
+  /// Checks that every element of input `input` (integer indices) lies in
+  /// [-dim, dim), as ONNX requires: constant indices now (failing with an
+  /// error naming the index), others by a check added at the builder's
+  /// insertion point, whose violation the runtime reports
+  /// (ONNXIndexChecks.cpp).
+  LogicalResult checkIndices(unsigned input, int64_t dim);
 
   unsigned numInputs() const { return node.input_size(); }
   /// Whether optional input `i` is present (ONNX marks absent ones by "").
@@ -88,6 +90,10 @@ public:
 /// `name` with control characters escaped ("\n"), so that an error
 /// naming it stays on one line.
 std::string escapeName(llvm::StringRef name);
+
+/// How diagnostics and locations name the `index`-th node of a graph: its
+/// name, or "<op_type>_<index>" when it has none; escaped.
+std::string getNodeDisplayName(const onnx::NodeProto &node, size_t index);
 
 /// Why a tensor of `shape` and `elementType` is not allowed (a negative
 /// dimension, or more than `maxBytes`), or "" when it is.

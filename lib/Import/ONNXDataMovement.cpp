@@ -15,7 +15,6 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/Support/MathExtras.h"
-#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -275,14 +274,8 @@ LogicalResult importGather(NodeContext &nc) {
   if (failed(axis))
     return failure();
   int64_t dim = dataType.getDimSize(*axis);
-  // ONNX makes an index outside [-dim, dim) an error: constant ones are
-  // refused here, run-time ones by the check in the generated code.
-  DenseIntElementsAttr constIdx;
-  if (matchPattern(nc.input(1), m_Constant(&constIdx)))
-    for (const APInt &i : constIdx.getValues<APInt>())
-      if (int64_t k = i.getSExtValue(); k < -dim || k >= dim)
-        return nc.error() << "index " << k << " is out of range [" << -dim
-                          << ", " << dim << ")";
+  if (failed(nc.checkIndices(1, dim)))
+    return failure();
   // Constant indices into a small constant: fold (shape arithmetic).
   DenseElementsAttr data = smallConstant(nc.input(0));
   DenseElementsAttr idx = smallConstant(nc.input(1));
@@ -290,10 +283,7 @@ LogicalResult importGather(NodeContext &nc) {
     SmallVector<Attribute> values;
     auto all = llvm::to_vector(data.getValues<Attribute>());
     for (const APInt &i : idx.getValues<APInt>()) {
-      int64_t k = i.getSExtValue();
-      if (k < -dim || k >= dim)
-        return nc.error() << "index " << k << " is out of range [" << -dim
-                          << ", " << dim << ")";
+      int64_t k = i.getSExtValue(); // In range: checked above.
       values.push_back(all[k < 0 ? k + dim : k]);
     }
     auto type =
@@ -302,8 +292,6 @@ LogicalResult importGather(NodeContext &nc) {
                         nc.b, nc.loc, DenseElementsAttr::get(type, values)));
     return success();
   }
-  if (!constIdx)
-    nc.checkIndicesAtRunTime(1, dim);
   // out[pre..., idx..., post...] = data[pre..., indices[idx...], post...]
   MLIRContext *ctx = nc.b.getContext();
   SmallVector<int64_t> shape(dataType.getShape().take_front(*axis));

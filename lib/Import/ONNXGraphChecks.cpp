@@ -74,6 +74,13 @@ std::string mlir::qc::escapeName(StringRef name) {
   return out;
 }
 
+std::string mlir::qc::getNodeDisplayName(const onnx::NodeProto &node,
+                                         size_t index) {
+  return escapeName(node.name().empty()
+                        ? node.op_type() + "_" + std::to_string(index)
+                        : node.name());
+}
+
 std::string mlir::qc::checkTensorShape(ArrayRef<int64_t> shape,
                                        Type elementType, int64_t maxBytes) {
   uint64_t elements = 1;
@@ -169,12 +176,8 @@ LogicalResult mlir::qc::checkGraphNames(const onnx::GraphProto &graph,
     for (const std::string &out : node.output())
       if (!out.empty() && !produced.insert(out).second)
         return emitError(loc)
-               << "node '"
-               << escapeName(node.name().empty()
-                                 ? node.op_type() + "_" + std::to_string(index)
-                                 : node.name())
-               << "' (" << escapeName(node.op_type()) << "): output '"
-               << escapeName(out)
+               << "node '" << getNodeDisplayName(node, index) << "' ("
+               << escapeName(node.op_type()) << "): output '" << escapeName(out)
                << "' is already produced by a graph input, initializer or "
                   "earlier node (ONNX names are assigned once)";
   return success();

@@ -351,9 +351,7 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
     ++uses[output.name()];
 
   for (auto [index, node] : llvm::enumerate(graph.node())) {
-    std::string nodeName = escapeName(
-        node.name().empty() ? node.op_type() + "_" + std::to_string(index)
-                            : node.name());
+    std::string nodeName = getNodeDisplayName(node, index);
     Location loc = NameLoc::get(b.getStringAttr(nodeName), fileLoc());
     NodeContext nc(node, nodeName, loc, b, values, uses, opset,
                    options.maxTensorBytes);

@@ -21,31 +21,27 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace mlir::qc;
 
-void NodeContext::checkIndicesAtRunTime(unsigned input, int64_t dim) {
-  Value indices = this->input(input);
+/// Adds the run-time check of `nc`'s input `input` against [-dim, dim).
+static void checkIndicesAtRunTime(NodeContext &nc, unsigned input,
+                                  int64_t dim) {
+  Value indices = nc.input(input);
   auto type = cast<RankedTensorType>(indices.getType());
-  if (type.getNumElements() == 0 || !indexChecks)
+  if (type.getNumElements() == 0 || !nc.indexChecks)
     return;
+  OpBuilder &b = nc.b;
   MLIRContext *ctx = b.getContext();
-  Location l = loc;
+  Location l = nc.loc;
   Type i64 = b.getI64Type(), i1 = b.getI1Type();
   int64_t rank = type.getRank();
   // flag |= bad(k); value = bad(k) ? k : value, over every index.
   auto scalarType = [&](Type t) { return RankedTensorType::get({}, t); };
-  Value flagInit =
-      linalg::FillOp::create(
-          b, l, ValueRange{arith::ConstantIntOp::create(b, l, i1, 0)},
-          ValueRange{tensor::EmptyOp::create(b, l, ArrayRef<int64_t>{}, i1)})
-          .getResult(0);
-  Value valueInit =
-      linalg::FillOp::create(
-          b, l, ValueRange{arith::ConstantIntOp::create(b, l, i64, 0)},
-          ValueRange{tensor::EmptyOp::create(b, l, ArrayRef<int64_t>{}, i64)})
-          .getResult(0);
+  Value flagInit = buildFilled(b, l, scalarType(i1), b.getBoolAttr(false));
+  Value valueInit = buildFilled(b, l, scalarType(i64), b.getI64IntegerAttr(0));
   SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
                                  AffineMap::get(rank, 0, {}, ctx),
                                  AffineMap::get(rank, 0, {}, ctx)};
@@ -72,9 +68,10 @@ void NodeContext::checkIndicesAtRunTime(unsigned input, int64_t dim) {
   Value flag = tensor::ExtractOp::create(b, l, scan.getResult(0), ValueRange{});
   Value value =
       tensor::ExtractOp::create(b, l, scan.getResult(1), ValueRange{});
-  int64_t id = int64_t(indexChecks->size()) + 1;
-  indexChecks->push_back("node '" + name + "' (" + escapeName(node.op_type()) +
-                         "): indices '" + escapeName(node.input(input)) + "'");
+  int64_t id = int64_t(nc.indexChecks->size()) + 1;
+  nc.indexChecks->push_back("node '" + nc.name + "' (" +
+                            escapeName(nc.node.op_type()) + "): indices '" +
+                            escapeName(nc.node.input(input)) + "'");
   auto ifOp = scf::IfOp::create(b, l, flag, /*withElseRegion=*/false);
   OpBuilder tb = ifOp.getThenBodyBuilder();
   auto ptrType = LLVM::LLVMPointerType::get(ctx);
@@ -87,6 +84,19 @@ void NodeContext::checkIndicesAtRunTime(unsigned input, int64_t dim) {
                                    ArrayRef<LLVM::GEPArg>{int32_t(i)});
     LLVM::StoreOp::create(tb, l, field, at);
   }
+}
+
+LogicalResult NodeContext::checkIndices(unsigned input, int64_t dim) {
+  DenseIntElementsAttr constant;
+  if (!matchPattern(this->input(input), m_Constant(&constant))) {
+    checkIndicesAtRunTime(*this, input, dim);
+    return success();
+  }
+  for (const APInt &i : constant.getValues<APInt>())
+    if (int64_t k = i.getSExtValue(); k < -dim || k >= dim)
+      return error() << "index " << k << " is out of range [" << -dim << ", "
+                     << dim << ")";
+  return success();
 }
 
 void mlir::qc::emitIndexCheckGlobals(OpBuilder &b, Location loc,

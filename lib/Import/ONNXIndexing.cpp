@@ -22,7 +22,7 @@ namespace {
 
 /// Index `k` (any integer type) into a dimension of size `dim` > 0: negative
 /// values count from the end. ONNX makes out-of-range ones an error, which
-/// the run-time check (NodeContext::checkIndicesAtRunTime) reports; they are
+/// the run-time check (NodeContext::checkIndices) reports; they are
 /// clamped too, so that no access leaves the tensor whatever the caller does
 /// with the error.
 Value wrapAndClampIndex(OpBuilder &b, Location l, Value k, int64_t dim) {
@@ -67,19 +67,9 @@ FailureOr<int64_t> checkElementIndices(NodeContext &nc) {
   if (dim == 0 && idxType.getNumElements() != 0)
     return nc.error() << "cannot index data " << dataType
                       << " along its empty axis " << *axis;
-  // Constant indices are checked here, run-time ones by the generated code
-  // (and clamped, so that no access leaves the tensor).
-  DenseIntElementsAttr constIdx;
-  if (matchPattern(nc.input(1), m_Constant(&constIdx))) {
-    for (const APInt &i : constIdx.getValues<APInt>()) {
-      int64_t k = i.getSExtValue();
-      if (k < -dim || k >= dim)
-        return nc.error() << "index " << k << " is out of range [" << -dim
-                          << ", " << dim << ")";
-    }
-  } else {
-    nc.checkIndicesAtRunTime(1, dim);
-  }
+  // Run-time indices are also clamped, so that no access leaves the tensor.
+  if (failed(nc.checkIndices(1, dim)))
+    return failure();
   return *axis;
 }
 

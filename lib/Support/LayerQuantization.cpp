@@ -12,6 +12,18 @@
 using namespace mlir;
 using namespace mlir::qc;
 
+Type mlir::qc::getScaleElementType(MLIRContext *ctx, ScaleType type) {
+  switch (type) {
+  case ScaleType::F32:
+    return Float32Type::get(ctx);
+  case ScaleType::F16:
+    return Float16Type::get(ctx);
+  case ScaleType::BF16:
+    return BFloat16Type::get(ctx);
+  }
+  llvm_unreachable("unknown scale type");
+}
+
 FailureOr<WeightPassOptions> mlir::qc::parseWeightPassOptions(
     Operation *anchor, StringRef passName, unsigned bits, int64_t groupSize,
     bool symmetric, StringRef scaleType, StringRef exclude) {
@@ -24,13 +36,10 @@ FailureOr<WeightPassOptions> mlir::qc::parseWeightPassOptions(
     return anchor->emitError()
            << passName << ": group-size must be >= 0, got " << groupSize;
   if (scaleType == "f32") {
-    options.scaleType = Float32Type::get(ctx);
     options.spec.scaleType = ScaleType::F32;
   } else if (scaleType == "f16") {
-    options.scaleType = Float16Type::get(ctx);
     options.spec.scaleType = ScaleType::F16;
   } else if (scaleType == "bf16") {
-    options.scaleType = BFloat16Type::get(ctx);
     options.spec.scaleType = ScaleType::BF16;
   } else {
     return anchor->emitError()
@@ -42,6 +51,7 @@ FailureOr<WeightPassOptions> mlir::qc::parseWeightPassOptions(
   if (!exclude.empty() && !re.isValid(reError))
     return anchor->emitError() << passName << ": invalid exclude regex '"
                                << exclude << "': " << reError;
+  options.scaleType = getScaleElementType(ctx, options.spec.scaleType);
   options.spec.bits = bits;
   options.spec.groupSize = groupSize;
   options.spec.symmetric = symmetric;
@@ -195,12 +205,8 @@ void mlir::qc::replaceWeight(LayerToQuantize &l, const QuantizedMatrix &q,
   const QuantSpec &spec = l.spec;
   int64_t rows = l.rows(), rowLength = l.rowLength();
   // The layer's own scale type: collectLayers may have widened it.
-  Type scaleType = spec.scaleType == ScaleType::F32 ? Type(Float32Type::get(ctx))
-                   : spec.scaleType == ScaleType::F16
-                       ? Type(Float16Type::get(ctx))
-                       : Type(BFloat16Type::get(ctx));
   auto layout = LayoutAttr::get(ctx, spec.bits, spec.groupSize, spec.symmetric,
-                                scaleType);
+                                getScaleElementType(ctx, spec.scaleType));
   auto qtype = QWeightType::get(ctx, l.weightType.getShape(), layout);
 
   OpOperand &weightOperand = l.layer.getWeightOperand();

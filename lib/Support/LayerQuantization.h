@@ -22,10 +22,13 @@
 
 namespace mlir::qc {
 
+/// The MLIR element type of scales stored as `type`.
+Type getScaleElementType(MLIRContext *ctx, ScaleType type);
+
 /// The pass options every weight pass has, validated.
 struct WeightPassOptions {
   QuantSpec spec;
-  Type scaleType;
+  Type scaleType; ///< getScaleElementType(spec.scaleType)
   std::string exclude;
 };
 
