@@ -380,10 +380,19 @@ int compile(const DriverOptions &options, MLIRContext &ctx, StringRef output,
     auto [name, file] = StringRef(spec).split('=');
     importOptions.boundInputs[name] = file.str();
   }
+  std::vector<std::string> externalDataFiles;
+  importOptions.externalDataFiles = &externalDataFiles;
   OwningOpRef<ModuleOp> module =
       importONNXFile(options.inputPath, &ctx, importOptions);
   if (!module || failed(verify(*module)))
     return 1;
+  // The external data files are known only now that the model was read;
+  // nothing has been written yet.
+  if (failed(checkOutputPath("-o", output, externalDataFiles, error)) ||
+      (!options.reportPath.empty() &&
+       failed(checkOutputPath("--report", options.reportPath,
+                              externalDataFiles, error))))
+    return fail(error);
   auto writeText = [&](function_ref<void(raw_ostream &)> print) {
     if (failed(writeOutput(
             output,

@@ -24,6 +24,13 @@
 namespace mlir::qc {
 
 /// One ONNX node being imported.
+/// Where external tensor data may be read from, and the files it was read
+/// from (the driver refuses to write over them).
+struct ExternalDataScope {
+  std::string modelDir;
+  std::vector<std::string> *filesRead = nullptr;
+};
+
 class NodeContext {
 public:
   NodeContext(const onnx::NodeProto &node, std::string name, Location loc,
@@ -50,6 +57,13 @@ public:
   /// Descriptions of the run-time index checks built so far (the importer's
   /// list; null: no checks, e.g. for nested builders).
   std::vector<std::string> *indexChecks = nullptr;
+  /// Where Constant values with external data are read from.
+  const ExternalDataScope *externalData = nullptr;
+
+  const ExternalDataScope &externalDataScope() const {
+    static const ExternalDataScope none;
+    return externalData ? *externalData : none;
+  }
 
   /// Error prefixed with the node, op type and opset.
   InFlightDiagnostic error() const;
@@ -65,6 +79,10 @@ public:
   /// insertion point, whose violation the runtime reports
   /// (ONNXIndexChecks.cpp).
   LogicalResult checkIndices(unsigned input, int64_t dim);
+  /// The same for index tuples (GatherND, ScatterND): the element at
+  /// position c of the input's last axis must lie in [-bounds[c],
+  /// bounds[c]); one bound applies to every element.
+  LogicalResult checkIndices(unsigned input, ArrayRef<int64_t> bounds);
 
   unsigned numInputs() const { return node.input_size(); }
   /// Whether optional input `i` is present (ONNX marks absent ones by "").
@@ -325,9 +343,9 @@ std::string describeONNXType(int32_t onnxType);
 /// checking that its data matches its shape. Returns null after emitting an
 /// error at `loc`.
 /// External data (the ONNX convention for weights over 2 GB) is read from
-/// files under `modelDir`; locations that leave it are refused.
+/// files under `scope.modelDir`; locations that leave it are refused.
 Value importTensor(OpBuilder &b, Location loc, const onnx::TensorProto &t,
-                   llvm::StringRef modelDir = "");
+                   const ExternalDataScope &scope);
 
 } // namespace mlir::qc
 

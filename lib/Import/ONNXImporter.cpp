@@ -137,7 +137,9 @@ namespace {
 class GraphImporter {
 public:
   GraphImporter(MLIRContext *ctx, StringRef path, const ImportOptions &options)
-      : ctx(ctx), path(path), options(options), b(ctx) {}
+      : ctx(ctx), path(path), options(options), b(ctx),
+        externalData{llvm::sys::path::parent_path(path).str(),
+                     options.externalDataFiles} {}
 
   OwningOpRef<ModuleOp> import(const onnx::ModelProto &model);
 
@@ -152,6 +154,7 @@ private:
   OpBuilder b;
   llvm::StringMap<Value> values;
   std::vector<std::string> indexChecks;
+  ExternalDataScope externalData;
 };
 
 } // namespace
@@ -336,7 +339,7 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
   for (const auto &init : graph.initializer()) {
     Value v =
         importTensor(b, NameLoc::get(b.getStringAttr(init.name()), fileLoc()),
-                     init, llvm::sys::path::parent_path(path));
+                     init, externalData);
     if (!v)
       return nullptr;
     if (!values.count(init.name()))
@@ -356,6 +359,7 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
     NodeContext nc(node, nodeName, loc, b, values, uses, opset,
                    options.maxTensorBytes);
     nc.indexChecks = options.runtimeIndexChecks ? &indexChecks : nullptr;
+    nc.externalData = &externalData;
     if (!node.domain().empty() && node.domain() != "ai.onnx") {
       nc.error() << "unsupported domain '" << escapeName(node.domain()) << "'";
       return nullptr;

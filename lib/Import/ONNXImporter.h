@@ -29,6 +29,9 @@ struct ImportOptions {
   /// Check indices computed at run time (Gather, GatherElements, ...)
   /// against their axis in the generated code (false: clamp only).
   bool runtimeIndexChecks = true;
+  /// If set, receives the real paths of the external data files read (so
+  /// that the driver never writes an output over one of them).
+  std::vector<std::string> *externalDataFiles = nullptr;
 };
 
 /// Parses "NAME=AxBxC" into `options`; returns an error message or "".

@@ -2,7 +2,8 @@
 //
 // ONNX makes an index outside [-dim, dim) an error. Indices known at import
 // are checked then; indices computed from run-time data (token ids into an
-// embedding, GatherElements/ScatterElements positions) get a check in the
+// embedding, GatherElements/ScatterElements positions, GatherND/ScatterND
+// tuples, a CumSum axis) get a check in the
 // generated code: one reduction over the index tensor before the op (a
 // single pass over the indices, hoisted out of the gather's loops), which
 // records the first offending index in the global `qc_model_index_error`
@@ -26,9 +27,11 @@
 using namespace mlir;
 using namespace mlir::qc;
 
-/// Adds the run-time check of `nc`'s input `input` against [-dim, dim).
+/// Adds the run-time check of `nc`'s input `input` against [-dim, dim),
+/// `dim` = bounds[0], or bounds[c] for the elements at position c of the
+/// last axis (index tuples, as GatherND's).
 static void checkIndicesAtRunTime(NodeContext &nc, unsigned input,
-                                  int64_t dim) {
+                                  ArrayRef<int64_t> bounds) {
   Value indices = nc.input(input);
   auto type = cast<RankedTensorType>(indices.getType());
   if (type.getNumElements() == 0 || !nc.indexChecks)
@@ -42,32 +45,49 @@ static void checkIndicesAtRunTime(NodeContext &nc, unsigned input,
   auto scalarType = [&](Type t) { return RankedTensorType::get({}, t); };
   Value flagInit = buildFilled(b, l, scalarType(i1), b.getBoolAttr(false));
   Value valueInit = buildFilled(b, l, scalarType(i64), b.getI64IntegerAttr(0));
+  AffineMap scalarMap = AffineMap::get(rank, 0, {}, ctx);
   SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
-                                 AffineMap::get(rank, 0, {}, ctx),
-                                 AffineMap::get(rank, 0, {}, ctx)};
+                                 scalarMap, scalarMap, scalarMap};
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::reduction);
   auto scan = linalg::GenericOp::create(
-      b, l, TypeRange{scalarType(i1), scalarType(i64)}, ValueRange{indices},
-      ValueRange{flagInit, valueInit}, maps, iterators,
+      b, l, TypeRange{scalarType(i1), scalarType(i64), scalarType(i64)},
+      ValueRange{indices}, ValueRange{flagInit, valueInit, valueInit}, maps,
+      iterators,
       [&](OpBuilder &eb, Location el, ValueRange args) {
         Value k = args[0];
         if (k.getType() != i64)
           k = arith::ExtSIOp::create(eb, el, i64, k);
+        // The bound of this element: a select over the last axis' position
+        // when the bounds differ (a handful: one per data dimension).
+        Value dim = arith::ConstantIntOp::create(eb, el, i64, bounds[0]);
+        if (bounds.size() > 1) {
+          Value c = linalg::IndexOp::create(eb, el, rank - 1);
+          for (auto [j, bound] : llvm::enumerate(bounds.drop_front())) {
+            Value isJ = arith::CmpIOp::create(
+                eb, el, arith::CmpIPredicate::eq, c,
+                arith::ConstantIndexOp::create(eb, el, j + 1));
+            dim = arith::SelectOp::create(
+                eb, el, isJ, arith::ConstantIntOp::create(eb, el, i64, bound),
+                dim);
+          }
+        }
         Value low = arith::CmpIOp::create(
             eb, el, arith::CmpIPredicate::slt, k,
-            arith::ConstantIntOp::create(eb, el, i64, -dim));
-        Value high = arith::CmpIOp::create(
-            eb, el, arith::CmpIPredicate::sge, k,
-            arith::ConstantIntOp::create(eb, el, i64, dim));
+            arith::SubIOp::create(
+                eb, el, arith::ConstantIntOp::create(eb, el, i64, 0), dim));
+        Value high =
+            arith::CmpIOp::create(eb, el, arith::CmpIPredicate::sge, k, dim);
         Value bad = arith::OrIOp::create(eb, el, low, high);
         Value flag = arith::OrIOp::create(eb, el, args[1], bad);
         Value value = arith::SelectOp::create(eb, el, bad, k, args[2]);
-        linalg::YieldOp::create(eb, el, ValueRange{flag, value});
+        Value badDim = arith::SelectOp::create(eb, el, bad, dim, args[3]);
+        linalg::YieldOp::create(eb, el, ValueRange{flag, value, badDim});
       });
   Value flag = tensor::ExtractOp::create(b, l, scan.getResult(0), ValueRange{});
   Value value =
       tensor::ExtractOp::create(b, l, scan.getResult(1), ValueRange{});
+  Value dim = tensor::ExtractOp::create(b, l, scan.getResult(2), ValueRange{});
   int64_t id = int64_t(nc.indexChecks->size()) + 1;
   nc.indexChecks->push_back("node '" + nc.name + "' (" +
                             escapeName(nc.node.op_type()) + "): indices '" +
@@ -78,7 +98,7 @@ static void checkIndicesAtRunTime(NodeContext &nc, unsigned input,
   Value base =
       LLVM::AddressOfOp::create(tb, l, ptrType, kIndexErrorSymbol).getResult();
   Value fields[3] = {arith::ConstantIntOp::create(tb, l, i64, id), value,
-                     arith::ConstantIntOp::create(tb, l, i64, dim)};
+                     dim};
   for (auto [i, field] : llvm::enumerate(fields)) {
     Value at = LLVM::GEPOp::create(tb, l, ptrType, i64, base,
                                    ArrayRef<LLVM::GEPArg>{int32_t(i)});
@@ -87,15 +107,23 @@ static void checkIndicesAtRunTime(NodeContext &nc, unsigned input,
 }
 
 LogicalResult NodeContext::checkIndices(unsigned input, int64_t dim) {
+  return checkIndices(input, ArrayRef<int64_t>{dim});
+}
+
+LogicalResult NodeContext::checkIndices(unsigned input,
+                                        ArrayRef<int64_t> bounds) {
+  assert(!bounds.empty() && "no bounds to check against");
   DenseIntElementsAttr constant;
   if (!matchPattern(this->input(input), m_Constant(&constant))) {
-    checkIndicesAtRunTime(*this, input, dim);
+    checkIndicesAtRunTime(*this, input, bounds);
     return success();
   }
-  for (const APInt &i : constant.getValues<APInt>())
+  for (auto [pos, i] : llvm::enumerate(constant.getValues<APInt>())) {
+    int64_t dim = bounds[pos % bounds.size()];
     if (int64_t k = i.getSExtValue(); k < -dim || k >= dim)
       return error() << "index " << k << " is out of range [" << -dim << ", "
                      << dim << ")";
+  }
   return success();
 }
 

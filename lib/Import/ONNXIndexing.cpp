@@ -1,8 +1,9 @@
 //===- ONNXIndexing.cpp - Element-position and scan ops -------------------===//
 //
-// Op handlers for GatherElements, ScatterElements, Trilu and CumSum: ops whose
-// result element depends on its own position (linalg.index) or on earlier
-// elements along an axis.
+// Op handlers for GatherElements, ScatterElements, GatherND, ScatterND, Trilu
+// and CumSum: ops whose result element depends on its own position
+// (linalg.index), on indices read from a tensor, or on earlier elements
+// along an axis.
 //
 //===----------------------------------------------------------------------===//
 
@@ -108,6 +109,38 @@ LogicalResult importGatherElements(NodeContext &nc) {
   return success();
 }
 
+/// Fails unless `reduction` is a Scatter* reduction ONNX defines.
+LogicalResult checkReduction(NodeContext &nc, StringRef reduction) {
+  if (reduction != "none" && reduction != "add" && reduction != "mul" &&
+      reduction != "max" && reduction != "min")
+    return nc.error() << "unknown reduction '" << reduction << "'";
+  return success();
+}
+
+/// The value a Scatter* op with a reduction stores where `old` meets update
+/// `u`: old (+, *, max, min) u; on booleans add and max are "or", mul and
+/// min "and" (as numpy).
+Value combineScattered(OpBuilder &b, Location l, StringRef reduction,
+                       Value old, Value u) {
+  Type et = u.getType();
+  bool isFloat = isa<FloatType>(et), isBool = et.isInteger(1);
+  if (reduction == "add")
+    return isFloat  ? Value(arith::AddFOp::create(b, l, old, u))
+           : isBool ? Value(arith::OrIOp::create(b, l, old, u))
+                    : Value(arith::AddIOp::create(b, l, old, u));
+  if (reduction == "mul")
+    return isFloat  ? Value(arith::MulFOp::create(b, l, old, u))
+           : isBool ? Value(arith::AndIOp::create(b, l, old, u))
+                    : Value(arith::MulIOp::create(b, l, old, u));
+  if (reduction == "max")
+    return isFloat  ? Value(arith::MaximumFOp::create(b, l, old, u))
+           : isBool ? Value(arith::OrIOp::create(b, l, old, u))
+                    : Value(arith::MaxSIOp::create(b, l, old, u));
+  return isFloat  ? Value(arith::MinimumFOp::create(b, l, old, u))
+         : isBool ? Value(arith::AndIOp::create(b, l, old, u))
+                  : Value(arith::MinSIOp::create(b, l, old, u));
+}
+
 /// ScatterElements (and its predecessor Scatter): a copy of data where
 /// out[i_0, ..., indices[i...], ..., i_r-1] = updates[i...], combined with
 /// the old value under `reduction`. Writes may collide, so updates are
@@ -128,28 +161,8 @@ LogicalResult importScatterElements(NodeContext &nc) {
                       << "indices " << idxType << " and the type of data "
                       << dataType;
   std::string reduction = nc.getString("reduction", "none");
-  bool isFloat = isa<FloatType>(et), isBool = et.isInteger(1);
-  if (reduction != "none" && reduction != "add" && reduction != "mul" &&
-      reduction != "max" && reduction != "min")
-    return nc.error() << "unknown reduction '" << reduction << "'";
-  auto combine = [&](OpBuilder &b, Location l, Value old, Value u) -> Value {
-    // On booleans add and max are "or", mul and min "and" (as numpy).
-    if (reduction == "add")
-      return isFloat  ? Value(arith::AddFOp::create(b, l, old, u))
-             : isBool ? Value(arith::OrIOp::create(b, l, old, u))
-                      : Value(arith::AddIOp::create(b, l, old, u));
-    if (reduction == "mul")
-      return isFloat  ? Value(arith::MulFOp::create(b, l, old, u))
-             : isBool ? Value(arith::AndIOp::create(b, l, old, u))
-                      : Value(arith::MulIOp::create(b, l, old, u));
-    if (reduction == "max")
-      return isFloat  ? Value(arith::MaximumFOp::create(b, l, old, u))
-             : isBool ? Value(arith::OrIOp::create(b, l, old, u))
-                      : Value(arith::MaxSIOp::create(b, l, old, u));
-    return isFloat  ? Value(arith::MinimumFOp::create(b, l, old, u))
-           : isBool ? Value(arith::AndIOp::create(b, l, old, u))
-                    : Value(arith::MinSIOp::create(b, l, old, u));
-  };
+  if (failed(checkReduction(nc, reduction)))
+    return failure();
 
   OpBuilder &b = nc.b;
   Location loc = nc.loc;
@@ -171,8 +184,168 @@ LogicalResult importScatterElements(NodeContext &nc) {
         pos[a] = wrapAndClampIndex(lb, l, k, dim);
         Value v = tensor::ExtractOp::create(lb, l, updates, ivs);
         if (reduction != "none")
-          v = combine(lb, l, tensor::ExtractOp::create(lb, l, iterArgs[0], pos),
-                      v);
+          v = combineScattered(
+              lb, l, reduction,
+              tensor::ExtractOp::create(lb, l, iterArgs[0], pos), v);
+        return {tensor::InsertOp::create(lb, l, v, iterArgs[0], pos)};
+      });
+  nc.setOutput(0, nest.results[0]);
+  return success();
+}
+
+/// The shapes GatherND and ScatterND share: data [d_0..d_r-1] indexed by
+/// tuples of k = indices[-1] coordinates, after `batchDims` leading
+/// dimensions common to data and indices.
+struct IndexTuples {
+  int64_t batchDims, k;
+  /// The bound of each tuple coordinate: d_b, ..., d_b+k-1.
+  SmallVector<int64_t> bounds;
+};
+
+FailureOr<IndexTuples> checkIndexTuples(NodeContext &nc, int64_t batchDims) {
+  if (!nc.hasInput(0) || !nc.hasInput(1))
+    return nc.error() << "requires data and indices inputs";
+  auto dataType = nc.inputType(0), idxType = nc.inputType(1);
+  Type idxElementType = idxType.getElementType();
+  if (!idxElementType.isInteger(64) && !idxElementType.isInteger(32))
+    return nc.error() << "indices must be int64 (or int32), got "
+                      << idxElementType;
+  int64_t r = dataType.getRank(), q = idxType.getRank();
+  if (r < 1 || q < 1)
+    return nc.error() << "data " << dataType << " and indices " << idxType
+                      << " must have rank >= 1";
+  if (batchDims < 0 || batchDims >= std::min(r, q))
+    return nc.error() << "batch_dims " << batchDims
+                      << " must lie in [0, min(rank(data), rank(indices)))";
+  for (int64_t d = 0; d < batchDims; ++d)
+    if (dataType.getDimSize(d) != idxType.getDimSize(d))
+      return nc.error() << "indices " << idxType << " and data " << dataType
+                        << " differ in batch dimension " << d;
+  int64_t k = idxType.getShape().back();
+  if (k < 1 || k > r - batchDims)
+    return nc.error() << "index tuples of " << k << " coordinates (the last "
+                      << "dimension of indices " << idxType
+                      << ") must have 1 to " << r - batchDims;
+  IndexTuples tuples{batchDims, k, {}};
+  for (int64_t c = 0; c < k; ++c) {
+    int64_t dim = dataType.getDimSize(batchDims + c);
+    if (dim == 0 && idxType.getNumElements() != 0)
+      return nc.error() << "cannot index data " << dataType
+                        << " along its empty dimension " << batchDims + c;
+    tuples.bounds.push_back(dim);
+  }
+  if (failed(nc.checkIndices(1, tuples.bounds)))
+    return failure();
+  return tuples;
+}
+
+/// The data position of a tuple: `leading` (batch positions, if any), the
+/// tuple's coordinates read from `indices` at `tuplePos` + [c], and
+/// `trailing` positions of the dimensions the tuple does not index.
+SmallVector<Value> tuplePosition(OpBuilder &b, Location l,
+                                 const IndexTuples &tuples, Value indices,
+                                 ValueRange tuplePos, ValueRange leading,
+                                 ValueRange trailing) {
+  SmallVector<Value> pos(leading);
+  SmallVector<Value> at(tuplePos);
+  at.push_back(Value());
+  for (int64_t c = 0; c < tuples.k; ++c) {
+    at.back() = arith::ConstantIndexOp::create(b, l, c);
+    Value coordinate = tensor::ExtractOp::create(b, l, indices, at);
+    pos.push_back(wrapAndClampIndex(b, l, coordinate, tuples.bounds[c]));
+  }
+  llvm::append_range(pos, trailing);
+  return pos;
+}
+
+/// out[i_0..i_q-2, j...] = data[i_0..i_b-1, indices[i_0..i_q-2, :], j...]:
+/// each tuple of indices selects a slice of data.
+LogicalResult importGatherND(NodeContext &nc) {
+  auto tuples = checkIndexTuples(nc, nc.getInt("batch_dims", 0));
+  if (failed(tuples))
+    return failure();
+  auto dataType = nc.inputType(0), idxType = nc.inputType(1);
+  int64_t q = idxType.getRank(), b = tuples->batchDims;
+  SmallVector<int64_t> outShape(idxType.getShape().drop_back());
+  llvm::append_range(outShape, dataType.getShape().drop_front(b + tuples->k));
+  Type et = dataType.getElementType();
+  if (failed(nc.checkShape(outShape, et)))
+    return failure();
+  int64_t outRank = outShape.size();
+  auto outType = RankedTensorType::get(outShape, et);
+  Value init = tensor::EmptyOp::create(nc.b, nc.loc, outShape, et);
+  MLIRContext *ctx = nc.b.getContext();
+  SmallVector<AffineMap> maps = {
+      AffineMap::getMultiDimIdentityMap(outRank, ctx)};
+  SmallVector<utils::IteratorType> iterators(outRank,
+                                             utils::IteratorType::parallel);
+  Value data = nc.input(0), indices = nc.input(1);
+  Value out =
+      linalg::GenericOp::create(
+          nc.b, nc.loc, TypeRange{outType}, ValueRange{}, ValueRange{init},
+          maps, iterators,
+          [&](OpBuilder &gb, Location l, ValueRange) {
+            SmallVector<Value> ivs;
+            for (int64_t d = 0; d < outRank; ++d)
+              ivs.push_back(linalg::IndexOp::create(gb, l, d));
+            ValueRange all(ivs);
+            SmallVector<Value> pos = tuplePosition(
+                gb, l, *tuples, indices, all.take_front(q - 1),
+                all.take_front(b), all.drop_front(q - 1));
+            linalg::YieldOp::create(
+                gb, l, Value(tensor::ExtractOp::create(gb, l, data, pos)));
+          })
+          .getResult(0);
+  nc.setOutput(0, out);
+  return success();
+}
+
+/// A copy of data where data[indices[i_0..i_q-2, :], j...] =
+/// updates[i_0..i_q-2, j...], combined with the old value under
+/// `reduction`; updates are applied in order, as in the reference.
+LogicalResult importScatterND(NodeContext &nc) {
+  auto tuples = checkIndexTuples(nc, /*batchDims=*/0);
+  if (failed(tuples))
+    return failure();
+  if (!nc.hasInput(2))
+    return nc.error() << "requires an updates input";
+  auto dataType = nc.inputType(0), idxType = nc.inputType(1),
+       updType = nc.inputType(2);
+  int64_t q = idxType.getRank();
+  SmallVector<int64_t> updShape(idxType.getShape().drop_back());
+  llvm::append_range(updShape, dataType.getShape().drop_front(tuples->k));
+  Type et = dataType.getElementType();
+  if (updType.getShape() != ArrayRef<int64_t>(updShape) ||
+      updType.getElementType() != et)
+    return nc.error() << "updates " << updType << " must be "
+                      << RankedTensorType::get(updShape, et)
+                      << " (indices[:-1] followed by data's dimensions after "
+                      << "the indexed ones)";
+  std::string reduction = nc.getString("reduction", "none");
+  if (failed(checkReduction(nc, reduction)))
+    return failure();
+
+  OpBuilder &b = nc.b;
+  Location loc = nc.loc;
+  SmallVector<Value> lbs, ubs, steps;
+  for (int64_t size : updShape) {
+    lbs.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+    ubs.push_back(arith::ConstantIndexOp::create(b, loc, size));
+    steps.push_back(arith::ConstantIndexOp::create(b, loc, 1));
+  }
+  Value indices = nc.input(1), updates = nc.input(2);
+  scf::LoopNest nest = scf::buildLoopNest(
+      b, loc, lbs, ubs, steps, ValueRange{nc.input(0)},
+      [&](OpBuilder &lb, Location l, ValueRange ivs,
+          ValueRange iterArgs) -> scf::ValueVector {
+        SmallVector<Value> pos =
+            tuplePosition(lb, l, *tuples, indices, ivs.take_front(q - 1),
+                          ValueRange{}, ivs.drop_front(q - 1));
+        Value v = tensor::ExtractOp::create(lb, l, updates, ivs);
+        if (reduction != "none")
+          v = combineScattered(
+              lb, l, reduction,
+              tensor::ExtractOp::create(lb, l, iterArgs[0], pos), v);
         return {tensor::InsertOp::create(lb, l, v, iterArgs[0], pos)};
       });
   nc.setOutput(0, nest.results[0]);
@@ -271,6 +444,9 @@ LogicalResult importCumSum(NodeContext &nc) {
     // A 1-D input has one valid axis, so only then can it be unknown.
     return nc.error() << "axis must be a constant for an input of rank "
                       << rank;
+  } else if (failed(nc.checkIndices(1, rank))) {
+    // (Checked at run time: an axis other than 0 or -1 is an error.)
+    return failure();
   }
   bool exclusive = nc.getInt("exclusive", 0) != 0;
   bool reverse = nc.getInt("reverse", 0) != 0;
@@ -343,6 +519,8 @@ void mlir::qc::addIndexingOps(OpTable &table) {
   table["GatherElements"] = importGatherElements;
   table["ScatterElements"] = importScatterElements;
   table["Scatter"] = importScatterElements;
+  table["GatherND"] = importGatherND;
+  table["ScatterND"] = importScatterND;
   table["Trilu"] = importTrilu;
   table["CumSum"] = importCumSum;
 }

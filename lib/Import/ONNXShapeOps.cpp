@@ -160,7 +160,7 @@ LogicalResult importUnsqueeze(NodeContext &nc) {
 LogicalResult importConstant(NodeContext &nc) {
   MLIRContext *ctx = nc.b.getContext();
   if (const onnx::AttributeProto *value = nc.attr("value")) {
-    Value v = importTensor(nc.b, nc.loc, value->t());
+    Value v = importTensor(nc.b, nc.loc, value->t(), nc.externalDataScope());
     if (!v)
       return failure();
     nc.setOutput(0, v);
@@ -231,7 +231,7 @@ LogicalResult importConstantOfShape(NodeContext &nc) {
   Type et = nc.b.getF32Type();
   Attribute value = nc.b.getF32FloatAttr(0);
   if (const onnx::AttributeProto *a = nc.attr("value")) {
-    Value v = importTensor(nc.b, nc.loc, a->t());
+    Value v = importTensor(nc.b, nc.loc, a->t(), nc.externalDataScope());
     if (!v)
       return failure();
     DenseElementsAttr attr;

@@ -85,8 +85,9 @@ static bool appendTypedData(const onnx::TensorProto &t, Type elementType,
 /// Reads the external data of `t` (keys location, offset, length) from a
 /// file inside `modelDir`, memory-mapped. Fails with an error at `loc`.
 static LogicalResult readExternalData(Location loc, const onnx::TensorProto &t,
-                                      StringRef modelDir,
+                                      const ExternalDataScope &scope,
                                       std::vector<char> &bytes) {
+  StringRef modelDir = scope.modelDir;
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto &entry : t.external_data()) {
@@ -148,11 +149,14 @@ static LogicalResult readExternalData(Location loc, const onnx::TensorProto &t,
                           << "': cannot map external data '" << path
                           << "': " << buffer.getError().message();
   bytes.assign((*buffer)->getBufferStart(), (*buffer)->getBufferEnd());
+  if (scope.filesRead && !llvm::is_contained(*scope.filesRead, realPath.str()))
+    scope.filesRead->push_back(realPath.str().str());
   return success();
 }
 
 Value mlir::qc::importTensor(OpBuilder &b, Location loc,
-                             const onnx::TensorProto &t, StringRef modelDir) {
+                             const onnx::TensorProto &t,
+                             const ExternalDataScope &scope) {
   MLIRContext *ctx = b.getContext();
   Type elementType = getTypeOfONNXType(ctx, t.data_type());
   if (!elementType) {
@@ -176,7 +180,7 @@ Value mlir::qc::importTensor(OpBuilder &b, Location loc,
       std::max<int64_t>(1, elementType.getIntOrFloatBitWidth() / 8);
   std::vector<char> bytes;
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
-    if (failed(readExternalData(loc, t, modelDir, bytes)))
+    if (failed(readExternalData(loc, t, scope, bytes)))
       return nullptr;
   } else if (t.has_raw_data()) {
     bytes.assign(t.raw_data().begin(), t.raw_data().end());

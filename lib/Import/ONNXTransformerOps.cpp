@@ -466,7 +466,8 @@ LogicalResult importAttention(NodeContext &nc) {
     return nc.error() << "attn_mask does not broadcast to the scores "
                       << scoresType;
 
-  // Softmax over the keys.
+  // Softmax over the keys. A row whose keys are all masked out gives zeros,
+  // as ONNX's reference does, not the NaN of exp(-inf - -inf) / 0.
   Value max = reduce(b, loc, *biased, {3},
                      b.getF32FloatAttr(-std::numeric_limits<float>::infinity()),
                      true, [](OpBuilder &nb, Location l, Value x, Value acc) {
@@ -475,14 +476,30 @@ LogicalResult importAttention(NodeContext &nc) {
   Value e =
       buildElementwise(b, loc, ValueRange{*biased, max}, scoresType,
                        [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                         Value ninf = scalarConstant(
+                             nb, l, nb.getF32Type(),
+                             -std::numeric_limits<double>::infinity());
+                         Value allMasked = arith::CmpFOp::create(
+                             nb, l, arith::CmpFPredicate::OEQ, a[1], ninf);
+                         Value x = arith::SelectOp::create(nb, l, allMasked,
+                                                           ninf, a[0]);
+                         Value m = arith::SelectOp::create(
+                             nb, l, allMasked,
+                             scalarConstant(nb, l, nb.getF32Type(), 0.0), a[1]);
                          return math::ExpOp::create(
-                             nb, l, arith::SubFOp::create(nb, l, a[0], a[1]));
+                             nb, l, arith::SubFOp::create(nb, l, x, m));
                        });
   Value sum = reduce(b, loc, e, {3}, b.getF32FloatAttr(0), true, addF);
   Value p =
       buildElementwise(b, loc, ValueRange{e, sum}, scoresType,
                        [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                         return arith::DivFOp::create(nb, l, a[0], a[1]);
+                         Value zero =
+                             scalarConstant(nb, l, nb.getF32Type(), 0.0);
+                         Value empty = arith::CmpFOp::create(
+                             nb, l, arith::CmpFPredicate::OEQ, a[1], zero);
+                         return arith::SelectOp::create(
+                             nb, l, empty, zero,
+                             arith::DivFOp::create(nb, l, a[0], a[1]));
                        });
 
   // y[b, h, i, e] = sum_j p[b, h, i, j] v[b, h, j, e]

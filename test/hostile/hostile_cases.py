@@ -678,6 +678,106 @@ def element_index_cases(work):
                        absent=[] if ok else [os.path.join(outdir, "y.npy")])
 
 
+def nd_index_cases(work):
+    """GatherND, ScatterND and a CumSum axis with run-time indices."""
+    c = "runtime"
+    data = np.arange(12, dtype=np.float32).reshape(3, 4)
+    upd = np.full((2, 4), -1, np.float32)
+    for op in ("GatherND", "ScatterND"):
+        inputs = ["t", "i"] + (["u"] if op == "ScatterND" else [])
+        inits = [const("t", data)]
+        if op == "ScatterND":
+            inits.append(const("u", upd))
+        # One coordinate per tuple: rows of data (bound 3).
+        m = model([helper.make_node(op, inputs, ["y"], name="op")],
+                  [vi("i", [2, 1], I64)],
+                  [vi("y", [2, 4] if op == "GatherND" else [3, 4])], inits)
+        mpath = save(work, "rt-%s.onnx" % op, m)
+        exe = mpath[:-5] + ".exe"
+        yield Case("runtime-build", "rt-" + op, ["quantc", mpath, "-o", exe,
+                                                 "--quiet"], expect="ok")
+        for tag, idx in (("ok", [[2], [-3]]), ("high", [[0], [3]]),
+                         ("low", [[-4], [1]]), ("max", [[2 ** 63 - 1], [0]]),
+                         ("min", [[1], [-2 ** 63]])):
+            idx = np.array(idx, np.int64)
+            npy = os.path.join(work, "rt-%s-%s.npy" % (op, tag))
+            np.save(npy, idx)
+            outdir = os.path.join(work, "rt-%s-out-%s" % (op, tag))
+            ok = tag == "ok"
+            rows = idx[:, 0] % 3
+            if op == "GatherND":
+                want = data[rows]
+            else:
+                want = data.copy()
+                want[rows] = upd
+
+            def check(outdir=outdir, want=want):
+                got = np.load(os.path.join(outdir, "y.npy"))
+                if not np.array_equal(got, want):
+                    return "%s, numpy %s" % (got.tolist(), want.tolist())
+                return None
+            bad = int(idx[(idx < -3) | (idx >= 3)][0]) if not ok else None
+            yield Case(c, "%s-%s" % (op, tag),
+                       [exe, "--input", "i=" + npy, "--output-dir", outdir],
+                       expect="ok" if ok else "error",
+                       text=None if ok else "index %d is out of range" % bad,
+                       check=check if ok else None, runtime=True,
+                       absent=[] if ok else [os.path.join(outdir, "y.npy")])
+    # Tuples of two coordinates check each against its own dimension.
+    m = model([helper.make_node("GatherND", ["t", "i"], ["y"], name="op")],
+              [vi("i", [2, 2], I64)], [vi("y", [2])], [const("t", data)])
+    mpath = save(work, "rt-GatherND2.onnx", m)
+    exe = mpath[:-5] + ".exe"
+    yield Case("runtime-build", "rt-GatherND2", ["quantc", mpath, "-o", exe,
+                                                 "--quiet"], expect="ok")
+    for tag, idx, bad in (("ok", [[2, 3], [-3, -4]], None),
+                          ("col", [[2, 3], [0, 4]], 4),
+                          ("row", [[3, 0], [0, 0]], 3)):
+        npy = os.path.join(work, "rt-GatherND2-%s.npy" % tag)
+        np.save(npy, np.array(idx, np.int64))
+        outdir = os.path.join(work, "rt-GatherND2-out-" + tag)
+        want = np.array([data[r % 3, k % 4] for r, k in idx]) if not bad \
+            else None
+
+        def check(outdir=outdir, want=want):
+            got = np.load(os.path.join(outdir, "y.npy"))
+            if not np.array_equal(got, want):
+                return "%s, numpy %s" % (got.tolist(), want.tolist())
+            return None
+        yield Case(c, "GatherND2-" + tag,
+                   [exe, "--input", "i=" + npy, "--output-dir", outdir],
+                   expect="error" if bad else "ok",
+                   text="index %d is out of range" % bad if bad else None,
+                   check=None if bad else check, runtime=True)
+    # A CumSum axis given at run time (rank 1: 0 and -1 are the only axes).
+    m = model([helper.make_node("CumSum", ["x", "a"], ["y"], name="cumsum")],
+              [vi("x", [4]), vi("a", [], I64)], [vi("y", [4])])
+    mpath = save(work, "rt-cumsum.onnx", m)
+    exe = mpath[:-5] + ".exe"
+    yield Case("runtime-build", "rt-cumsum", ["quantc", mpath, "-o", exe,
+                                              "--quiet"], expect="ok")
+    xs = np.array([1, 2, 3, 4], np.float32)
+    xnpy = os.path.join(work, "rt-cumsum-x.npy")
+    np.save(xnpy, xs)
+    for axis in (0, -1, 1, -2):
+        npy = os.path.join(work, "rt-cumsum-axis%d.npy" % axis)
+        np.save(npy, np.array(axis, np.int64))
+        outdir = os.path.join(work, "rt-cumsum-out%d" % axis)
+        ok = axis in (0, -1)
+
+        def check(outdir=outdir):
+            got = np.load(os.path.join(outdir, "y.npy"))
+            if not np.array_equal(got, np.cumsum(xs)):
+                return "%s, numpy %s" % (got.tolist(), np.cumsum(xs).tolist())
+            return None
+        yield Case(c, "cumsum-axis%d" % axis,
+                   [exe, "--input", "x=" + xnpy, "--input", "a=" + npy,
+                    "--output-dir", outdir],
+                   expect="ok" if ok else "error",
+                   text=None if ok else "index %d is out of range" % axis,
+                   check=check if ok else None, runtime=True)
+
+
 def calibration_cases(work):
     """Calibration data the model cannot take."""
     c = "driver"
@@ -754,3 +854,4 @@ def all_cases(work, root, damage_count=40):
     yield from calibration_cases(work)
     yield from runtime(work)
     yield from element_index_cases(work)
+    yield from nd_index_cases(work)
