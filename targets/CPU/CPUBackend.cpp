@@ -11,6 +11,7 @@
 
 #include "dialects/QC/IR/QCContract.h"
 #include "lib/Pipelines/Pipelines.h"
+#include "targets/Common/FunctionSplitting.h"
 #include "targets/Common/ModelInterface.h"
 
 #include "quantc/Runtime/qc_model.h"
@@ -75,6 +76,11 @@ int64_t CPUBackend::getVectorLanes() const {
   // SSE, NEON: 128-bit registers (SVE code is not generated yet).
   return 4;
 }
+
+/// Instructions per outlined part of the entry: large enough that call
+/// overhead is nothing next to the loops inside, small enough that
+/// LLVM's superlinear function passes stay cheap.
+static constexpr unsigned kMaxInstructionsPerFunction = 4000;
 
 static void initializeTargets() {
   llvm::InitializeAllTargetInfos();
@@ -224,6 +230,10 @@ translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
                                   : optLevel == 1 ? llvm::OptimizationLevel::O1
                                   : optLevel == 2 ? llvm::OptimizationLevel::O2
                                                   : llvm::OptimizationLevel::O3;
+  // Before the interface may inline the entry: bounded functions keep
+  // LLVM's optimization time linear in the model's size.
+  if (optLevel > 0)
+    splitIntoBoundedFunctions(*entry, kMaxInstructionsPerFunction);
   if (optLevel == 0)
     pb.buildO0DefaultPipeline(level).run(*llvmModule, mam);
   else
