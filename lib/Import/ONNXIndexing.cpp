@@ -141,6 +141,34 @@ Value combineScattered(OpBuilder &b, Location l, StringRef reduction,
                   : Value(arith::MinSIOp::create(b, l, old, u));
 }
 
+/// A copy of `data` where each element of `updates`, in order (writes may
+/// collide, as in the reference), is stored at `position(ivs)` of its
+/// position `ivs`, combined with the old value under `reduction`.
+Value buildOrderedScatter(
+    OpBuilder &b, Location loc, Value data, Value updates, StringRef reduction,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>
+        position) {
+  SmallVector<Value> lbs, ubs, steps;
+  for (int64_t size : cast<RankedTensorType>(updates.getType()).getShape()) {
+    lbs.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+    ubs.push_back(arith::ConstantIndexOp::create(b, loc, size));
+    steps.push_back(arith::ConstantIndexOp::create(b, loc, 1));
+  }
+  scf::LoopNest nest = scf::buildLoopNest(
+      b, loc, lbs, ubs, steps, ValueRange{data},
+      [&](OpBuilder &lb, Location l, ValueRange ivs,
+          ValueRange iterArgs) -> scf::ValueVector {
+        SmallVector<Value> pos = position(lb, l, ivs);
+        Value v = tensor::ExtractOp::create(lb, l, updates, ivs);
+        if (reduction != "none")
+          v = combineScattered(
+              lb, l, reduction,
+              tensor::ExtractOp::create(lb, l, iterArgs[0], pos), v);
+        return {tensor::InsertOp::create(lb, l, v, iterArgs[0], pos)};
+      });
+  return nest.results[0];
+}
+
 /// ScatterElements (and its predecessor Scatter): a copy of data where
 /// out[i_0, ..., indices[i...], ..., i_r-1] = updates[i...], combined with
 /// the old value under `reduction`. Writes may collide, so updates are
@@ -164,32 +192,17 @@ LogicalResult importScatterElements(NodeContext &nc) {
   if (failed(checkReduction(nc, reduction)))
     return failure();
 
-  OpBuilder &b = nc.b;
-  Location loc = nc.loc;
-  int64_t rank = dataType.getRank(), dim = dataType.getDimSize(a);
-  SmallVector<Value> lbs, ubs, steps;
-  for (int64_t d = 0; d < rank; ++d) {
-    lbs.push_back(arith::ConstantIndexOp::create(b, loc, 0));
-    ubs.push_back(
-        arith::ConstantIndexOp::create(b, loc, idxType.getDimSize(d)));
-    steps.push_back(arith::ConstantIndexOp::create(b, loc, 1));
-  }
-  Value indicesV = nc.input(1), updates = nc.input(2);
-  scf::LoopNest nest = scf::buildLoopNest(
-      b, loc, lbs, ubs, steps, ValueRange{nc.input(0)},
-      [&](OpBuilder &lb, Location l, ValueRange ivs,
-          ValueRange iterArgs) -> scf::ValueVector {
-        Value k = tensor::ExtractOp::create(lb, l, indicesV, ivs);
-        SmallVector<Value> pos(ivs);
-        pos[a] = wrapAndClampIndex(lb, l, k, dim);
-        Value v = tensor::ExtractOp::create(lb, l, updates, ivs);
-        if (reduction != "none")
-          v = combineScattered(
-              lb, l, reduction,
-              tensor::ExtractOp::create(lb, l, iterArgs[0], pos), v);
-        return {tensor::InsertOp::create(lb, l, v, iterArgs[0], pos)};
-      });
-  nc.setOutput(0, nest.results[0]);
+  int64_t dim = dataType.getDimSize(a);
+  Value indices = nc.input(1);
+  nc.setOutput(0, buildOrderedScatter(
+                      nc.b, nc.loc, nc.input(0), nc.input(2), reduction,
+                      [&](OpBuilder &lb, Location l, ValueRange ivs) {
+                        Value k = tensor::ExtractOp::create(lb, l, indices,
+                                                            ivs);
+                        SmallVector<Value> pos(ivs);
+                        pos[a] = wrapAndClampIndex(lb, l, k, dim);
+                        return pos;
+                      }));
   return success();
 }
 
@@ -325,30 +338,15 @@ LogicalResult importScatterND(NodeContext &nc) {
   if (failed(checkReduction(nc, reduction)))
     return failure();
 
-  OpBuilder &b = nc.b;
-  Location loc = nc.loc;
-  SmallVector<Value> lbs, ubs, steps;
-  for (int64_t size : updShape) {
-    lbs.push_back(arith::ConstantIndexOp::create(b, loc, 0));
-    ubs.push_back(arith::ConstantIndexOp::create(b, loc, size));
-    steps.push_back(arith::ConstantIndexOp::create(b, loc, 1));
-  }
-  Value indices = nc.input(1), updates = nc.input(2);
-  scf::LoopNest nest = scf::buildLoopNest(
-      b, loc, lbs, ubs, steps, ValueRange{nc.input(0)},
-      [&](OpBuilder &lb, Location l, ValueRange ivs,
-          ValueRange iterArgs) -> scf::ValueVector {
-        SmallVector<Value> pos =
-            tuplePosition(lb, l, *tuples, indices, ivs.take_front(q - 1),
-                          ValueRange{}, ivs.drop_front(q - 1));
-        Value v = tensor::ExtractOp::create(lb, l, updates, ivs);
-        if (reduction != "none")
-          v = combineScattered(
-              lb, l, reduction,
-              tensor::ExtractOp::create(lb, l, iterArgs[0], pos), v);
-        return {tensor::InsertOp::create(lb, l, v, iterArgs[0], pos)};
-      });
-  nc.setOutput(0, nest.results[0]);
+  Value indices = nc.input(1);
+  nc.setOutput(0, buildOrderedScatter(
+                      nc.b, nc.loc, nc.input(0), nc.input(2), reduction,
+                      [&](OpBuilder &lb, Location l, ValueRange ivs) {
+                        return tuplePosition(lb, l, *tuples, indices,
+                                             ivs.take_front(q - 1),
+                                             ValueRange{},
+                                             ivs.drop_front(q - 1));
+                      }));
   return success();
 }
 

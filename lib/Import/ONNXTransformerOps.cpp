@@ -479,15 +479,15 @@ LogicalResult importAttention(NodeContext &nc) {
                          Value ninf = scalarConstant(
                              nb, l, nb.getF32Type(),
                              -std::numeric_limits<double>::infinity());
+                         // A row maximum of -inf means every score of the
+                         // row is -inf: subtract 0 so that exp gives 0.
                          Value allMasked = arith::CmpFOp::create(
                              nb, l, arith::CmpFPredicate::OEQ, a[1], ninf);
-                         Value x = arith::SelectOp::create(nb, l, allMasked,
-                                                           ninf, a[0]);
                          Value m = arith::SelectOp::create(
                              nb, l, allMasked,
                              scalarConstant(nb, l, nb.getF32Type(), 0.0), a[1]);
                          return math::ExpOp::create(
-                             nb, l, arith::SubFOp::create(nb, l, x, m));
+                             nb, l, arith::SubFOp::create(nb, l, a[0], m));
                        });
   Value sum = reduce(b, loc, e, {3}, b.getF32FloatAttr(0), true, addF);
   Value p =

@@ -632,6 +632,24 @@ def runtime(work):
                    check=check if ok else None, runtime=True)
 
 
+def index_run_case(c, name, argv, outdir, want, bad):
+    """Runs `argv` writing to `outdir`: with `bad` None, y.npy must equal
+    `want`; else the run fails naming index `bad` and writes no y.npy."""
+    y = os.path.join(outdir, "y.npy")
+
+    def check():
+        got = np.load(y)
+        if not np.array_equal(got, want):
+            return "%s, numpy %s" % (got.tolist(), want.tolist())
+        return None
+    ok = bad is None
+    return Case(c, name, argv + ["--output-dir", outdir],
+                expect="ok" if ok else "error",
+                text=None if ok else "index %d is out of range" % bad,
+                check=check if ok else None, runtime=True,
+                absent=[] if ok else [y])
+
+
 def element_index_cases(work):
     """GatherElements and ScatterElements with run-time indices."""
     c = "runtime"
@@ -664,18 +682,10 @@ def element_index_cases(work):
                 want = data.copy()
                 np.put_along_axis(want, idx % 4, -1.0, axis=1)
 
-            def check(outdir=outdir, want=want):
-                got = np.load(os.path.join(outdir, "y.npy"))
-                if not np.array_equal(got, want):
-                    return "%s, numpy %s" % (got.tolist(), want.tolist())
-                return None
             bad = int(idx[(idx < -4) | (idx >= 4)][0]) if not ok else None
-            yield Case(c, "%s-%s" % (op, tag),
-                       [exe, "--input", "i=" + npy, "--output-dir", outdir],
-                       expect="ok" if ok else "error",
-                       text=None if ok else "index %d is out of range" % bad,
-                       check=check if ok else None, runtime=True,
-                       absent=[] if ok else [os.path.join(outdir, "y.npy")])
+            yield index_run_case(c, "%s-%s" % (op, tag),
+                                 [exe, "--input", "i=" + npy], outdir, want,
+                                 bad)
 
 
 def nd_index_cases(work):
@@ -711,18 +721,10 @@ def nd_index_cases(work):
                 want = data.copy()
                 want[rows] = upd
 
-            def check(outdir=outdir, want=want):
-                got = np.load(os.path.join(outdir, "y.npy"))
-                if not np.array_equal(got, want):
-                    return "%s, numpy %s" % (got.tolist(), want.tolist())
-                return None
             bad = int(idx[(idx < -3) | (idx >= 3)][0]) if not ok else None
-            yield Case(c, "%s-%s" % (op, tag),
-                       [exe, "--input", "i=" + npy, "--output-dir", outdir],
-                       expect="ok" if ok else "error",
-                       text=None if ok else "index %d is out of range" % bad,
-                       check=check if ok else None, runtime=True,
-                       absent=[] if ok else [os.path.join(outdir, "y.npy")])
+            yield index_run_case(c, "%s-%s" % (op, tag),
+                                 [exe, "--input", "i=" + npy], outdir, want,
+                                 bad)
     # Tuples of two coordinates check each against its own dimension.
     m = model([helper.make_node("GatherND", ["t", "i"], ["y"], name="op")],
               [vi("i", [2, 2], I64)], [vi("y", [2])], [const("t", data)])
@@ -738,17 +740,8 @@ def nd_index_cases(work):
         outdir = os.path.join(work, "rt-GatherND2-out-" + tag)
         want = np.array([data[r % 3, k % 4] for r, k in idx]) if not bad \
             else None
-
-        def check(outdir=outdir, want=want):
-            got = np.load(os.path.join(outdir, "y.npy"))
-            if not np.array_equal(got, want):
-                return "%s, numpy %s" % (got.tolist(), want.tolist())
-            return None
-        yield Case(c, "GatherND2-" + tag,
-                   [exe, "--input", "i=" + npy, "--output-dir", outdir],
-                   expect="error" if bad else "ok",
-                   text="index %d is out of range" % bad if bad else None,
-                   check=None if bad else check, runtime=True)
+        yield index_run_case(c, "GatherND2-" + tag,
+                             [exe, "--input", "i=" + npy], outdir, want, bad)
     # A CumSum axis given at run time (rank 1: 0 and -1 are the only axes).
     m = model([helper.make_node("CumSum", ["x", "a"], ["y"], name="cumsum")],
               [vi("x", [4]), vi("a", [], I64)], [vi("y", [4])])
@@ -764,18 +757,10 @@ def nd_index_cases(work):
         np.save(npy, np.array(axis, np.int64))
         outdir = os.path.join(work, "rt-cumsum-out%d" % axis)
         ok = axis in (0, -1)
-
-        def check(outdir=outdir):
-            got = np.load(os.path.join(outdir, "y.npy"))
-            if not np.array_equal(got, np.cumsum(xs)):
-                return "%s, numpy %s" % (got.tolist(), np.cumsum(xs).tolist())
-            return None
-        yield Case(c, "cumsum-axis%d" % axis,
-                   [exe, "--input", "x=" + xnpy, "--input", "a=" + npy,
-                    "--output-dir", outdir],
-                   expect="ok" if ok else "error",
-                   text=None if ok else "index %d is out of range" % axis,
-                   check=check if ok else None, runtime=True)
+        yield index_run_case(c, "cumsum-axis%d" % axis,
+                             [exe, "--input", "x=" + xnpy, "--input",
+                              "a=" + npy], outdir, np.cumsum(xs),
+                             None if ok else axis)
 
 
 def calibration_cases(work):
