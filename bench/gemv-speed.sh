@@ -4,7 +4,9 @@
 # usage: bench/gemv-speed.sh [BUILD_DIR] [OUT.json] [--smoke]
 #
 # Measures, in one run on this machine: its read bandwidth (cache-resident
-# and DRAM, bench/src/bandwidth.c) and FP32 FMA peak (bench/src/fma_peak.c);
+# and DRAM, bench/src/bandwidth.c), FP32 FMA peak (bench/src/fma_peak.c)
+# and int8 dot-product peak (bench/src/int8_dot_peak.c), the last two built
+# for 512-bit vectors where the CPU has them;
 # quantc executables of random MatMul models (FP32, RTN int8/int4/int3 with
 # groups of 128, and int4/int8 with --act-bits=8) for 4096x4096 and
 # 4096x11008 weights at batch 1, 4, 16 and 128 on 1 and 2 threads, with the
@@ -37,8 +39,8 @@ if [ ! -d "$ORT_DIR/node_modules/onnxruntime-node" ]; then
 fi
 
 CC=${CC:-clang-22}
-for tool in bandwidth fma_peak; do
-  "$CC" -O3 -march=native -ffp-contract=fast -fopenmp=libomp \
+for tool in bandwidth fma_peak int8_dot_peak; do
+  "$CC" -O3 -march=native -mprefer-vector-width=512 -ffp-contract=fast -fopenmp=libomp \
     -c "$ROOT/bench/src/$tool.c" -o "$WORK/$tool.o"
   "$CC" "$WORK/$tool.o" -o "$WORK/$tool" -l:libomp.so.5
 done

@@ -2,13 +2,16 @@
 """The measurements of bench/gemv-speed.sh, as one JSON document.
 
 {"machine": {"read_gb_per_s": {"cache": {"1": .., "2": ..}, "dram": {..}},
-             "fma_gflops": {"1": .., "2": ..}},
+             "fma_gflops": {"1": .., "2": ..},
+             "int8_dot_gops": {"1": .., "2": ..} (0 without VNNI)},
  "results": [{"shape": "KxN", "batch", "regime": "hot"|"stream", "threads",
               "engine": "quantc"|"ort", "variant", "layers", "min_us"
               (per layer), "gflops", "weight_bytes" (per layer),
               "weight_gb_per_s", "of_read_bandwidth" (weight GB/s over the
               read bandwidth of the regime: cache when hot, DRAM when
-              streaming), "of_fma_peak", "vs_ort_fp32" and "vs_ort_int4_acc4"
+              streaming), "of_fma_peak", "of_int8_peak" (int8-activation
+              variants, GOP/s over the int8 dot-product peak), "vs_ort_fp32"
+              and "vs_ort_int4_acc4"
               (ONNX Runtime's time over ours: > 1 is faster)}],
  "models": [{"model", "tokens", "engine", "variant", "threads", "min_ms",
              "vs_ort_fp32"}]}
@@ -53,7 +56,8 @@ def runs_for(batch, k, n, layers):
 
 def measure_models(args, threads, ort_env):
     """Whole forward passes: tinygpt-shakespeare over a 128-token window,
-    quantc FP32 and RTN int4 (g64, lm_head FP32) against ONNX Runtime FP32
+    quantc FP32 and RTN int4 (g64, lm_head FP32; W4A16 and W4A8) against
+    ONNX Runtime FP32
     on the same ONNX file."""
     model = os.path.join(HERE, "..", "examples", "tinygpt-shakespeare",
                          "model-dynamic.onnx")
@@ -73,7 +77,11 @@ def measure_models(args, threads, ort_env):
     for variant, flags in (("fp32", []),
                            ("w4-g64", ["--quant=rtn", "--bits=4",
                                        "--group-size=64",
-                                       "--exclude=lm_head"])):
+                                       "--exclude=lm_head"]),
+                           ("w4a8-g64", ["--quant=rtn", "--bits=4",
+                                         "--group-size=64",
+                                         "--exclude=lm_head",
+                                         "--act-bits=8"])):
         exe = f"{args.work}/tinygpt-{variant}"
         run([args.quantc, model, "-o", exe, "--quiet",
              "--input-shape", "input_ids=1x128",
@@ -103,13 +111,16 @@ def main():
     threads = [1] if args.smoke else [1, 2]
     variants = ["fp32", "w4"] if args.smoke else list(VARIANTS)
 
-    machine = {"read_gb_per_s": {"cache": {}, "dram": {}}, "fma_gflops": {}}
+    machine = {"read_gb_per_s": {"cache": {}, "dram": {}}, "fma_gflops": {},
+               "int8_dot_gops": {}}
     for t in threads:
         for regime, size, reps in (("cache", 8 << 20, 200), ("dram", 1 << 30, 5)):
             out = run([f"{args.tools}/bandwidth", str(size), str(t), str(reps)])
             machine["read_gb_per_s"][regime][str(t)] = json.loads(out.stdout)["gb_per_s"]
         out = run([f"{args.tools}/fma_peak", str(t)])
         machine["fma_gflops"][str(t)] = json.loads(out.stdout)["gflops"]
+        out = run([f"{args.tools}/int8_dot_peak", str(t)])
+        machine["int8_dot_gops"][str(t)] = json.loads(out.stdout)["gops"]
     log(f"machine: {json.dumps(machine)}")
 
     results = []
@@ -158,6 +169,9 @@ def main():
                    "weight_gb_per_s": round(gbps, 2),
                    "of_read_bandwidth": round(gbps / bw, 3),
                    "of_fma_peak": round(gflops / machine["fma_gflops"][str(t)], 3)}
+            int8_peak = machine["int8_dot_gops"][str(t)]
+            if v.endswith("a8") and int8_peak:
+                row["of_int8_peak"] = round(gflops / int8_peak, 3)
             for key, ref in (("vs_ort_fp32", "ort-fp32"),
                              ("vs_ort_int4_acc4", "ort-int4-acc4")):
                 if (ref, t) in ort:
@@ -174,7 +188,8 @@ def main():
             # Enough layers that the int4 chain's weights exceed 256 MB.
             layers = math.ceil(STREAM_BYTES / (k * n * 0.5352)) + 1
             layers += layers % 2  # An even chain closes at K.
-            measure(k, n, 1, layers, "stream", ["fp32", "w8", "w4", "w4a8"], True)
+            measure(k, n, 1, layers, "stream",
+                    ["fp32", "w8", "w4", "w4a8", "w8a8"], True)
     models = measure_models(args, threads, ort_env)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:

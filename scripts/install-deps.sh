@@ -12,6 +12,9 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   # LLVM's OpenMP runtime: multithreaded executables link libomp.so.5.
   libomp-dev
+  # AArch64 executables (--target=aarch64-linux-gnu): the cross C compiler
+  # links them and builds the AArch64 runtime; tests run them under qemu-user.
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   # Linear algebra inside passes.
   libeigen3-dev
   # libFuzzer and the ASan/UBSan runtimes (scripts/fuzz.sh, scripts/sanitize.sh).

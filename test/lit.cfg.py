@@ -67,3 +67,16 @@ llvm_config.add_tool_substitutions(tools, tool_dirs)
 # Features for tests that need an optional tool or library.
 if os.path.exists(os.path.join(config.quantc_lib_dir, "libqc_runtime.a")):
     config.available_features.add("qc-runtime")
+
+# AArch64 executables (quantc --target=aarch64-linux-gnu) run under
+# Debian's qemu-user with the cross C library; the build makes the AArch64
+# runtime when gcc-aarch64-linux-gnu is installed (scripts/install-deps.sh).
+import shutil
+
+if (shutil.which("qemu-aarch64") and shutil.which("aarch64-linux-gnu-gcc")
+        and os.path.exists(os.path.join(config.quantc_lib_dir,
+                                        "aarch64-linux-gnu",
+                                        "libqc_runtime.a"))):
+    config.available_features.add("aarch64-qemu")
+    config.substitutions.append(
+        ("%qemu-aarch64", "qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu"))

@@ -31,6 +31,8 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 #include <map>
 
@@ -325,32 +327,72 @@ LogicalResult runQuantization(ModuleOp module, const DriverOptions &options,
   return success();
 }
 
-/// The runtime archive: --runtime-lib, $QC_RUNTIME_LIB, or lib/ beside the
-/// directory holding the quantc executable (build tree and install tree).
+/// --target names another architecture or OS than the host's: the
+/// executable needs that target's C toolchain and runtime archive.
+bool isCrossTarget(const DriverOptions &options) {
+  if (options.triple.empty())
+    return false;
+  llvm::Triple target(llvm::Triple::normalize(options.triple));
+  llvm::Triple host(llvm::sys::getDefaultTargetTriple());
+  return target.getArch() != host.getArch() || target.getOS() != host.getOS();
+}
+
+/// LLVM's OpenMP runtime is installed for the (cross) target.
+bool hasOpenMPRuntime(const DriverOptions &options) {
+  for (const std::string &dir :
+       {"/usr/lib/" + options.triple, "/usr/" + options.triple + "/lib"})
+    if (llvm::sys::fs::exists(dir + "/libomp.so.5"))
+      return true;
+  return false;
+}
+
+/// The runtime archive: --runtime-lib, $QC_RUNTIME_LIB (host target), or
+/// lib/ beside the directory holding the quantc executable (build tree and
+/// install tree); a cross target's is lib/<triple>/libqc_runtime.a, which
+/// the build makes when <triple>-gcc is installed.
 std::string findRuntimeLibrary(const DriverOptions &options) {
   if (!options.runtimeLibrary.empty())
     return options.runtimeLibrary;
-  if (const char *env = std::getenv("QC_RUNTIME_LIB"))
+  bool cross = isCrossTarget(options);
+  if (const char *env = std::getenv("QC_RUNTIME_LIB"); env && !cross)
     return env;
   static int anchor;
   std::string exe =
       llvm::sys::fs::getMainExecutable(options.argv0.c_str(), &anchor);
   SmallString<256> path(llvm::sys::path::parent_path(exe));
-  llvm::sys::path::append(path, "..", "lib", "libqc_runtime.a");
+  llvm::sys::path::append(path, "..", "lib");
+  if (cross)
+    llvm::sys::path::append(path, options.triple);
+  llvm::sys::path::append(path, "libqc_runtime.a");
   return std::string(path);
 }
 
 int link(const DriverOptions &options, const TargetBackend &backend,
          StringRef object, StringRef output) {
   std::string runtime = findRuntimeLibrary(options);
+  bool cross = isCrossTarget(options);
   if (!llvm::sys::fs::exists(runtime))
-    return fail("runtime library not found at '" + runtime +
-                "' (set --runtime-lib or QC_RUNTIME_LIB)");
+    return fail("runtime library " +
+                Twine(cross ? "for " + options.triple + " " : "") +
+                "not found at '" + runtime + "' (set --runtime-lib" +
+                (cross ? Twine(", or install gcc-") + options.triple +
+                             " and rebuild quantc)"
+                       : Twine(" or QC_RUNTIME_LIB)")));
+  std::string linker = options.linker;
+  if (cross && linker.empty()) {
+    // The host's $CC cannot link another architecture's objects.
+    llvm::ErrorOr<std::string> gcc =
+        llvm::sys::findProgramByName(options.triple + "-gcc");
+    if (!gcc)
+      return fail("--target=" + options.triple + ": no linker found (" +
+                  options.triple + "-gcc is not on PATH; install gcc-" +
+                  options.triple + " or pass --linker)");
+    linker = *gcc;
+  }
   std::string error;
   FailureOr<PendingOutput> executable = PendingOutput::create(output, error);
   if (failed(executable) ||
-      failed(linkExecutable(options.linker, object, runtime,
-                            backend.getLinkLibraries(),
+      failed(linkExecutable(linker, object, runtime, backend.getLinkLibraries(),
                             executable->tempPath(), error)))
     return fail(error);
   if (failed(executable->commit(error)))
@@ -363,9 +405,17 @@ int link(const DriverOptions &options, const TargetBackend &backend,
 int compile(const DriverOptions &options, MLIRContext &ctx, StringRef output,
             StringRef reportPath) {
   std::string error;
+  bool multithread = options.multithread;
+  if (multithread && isCrossTarget(options) && !hasOpenMPRuntime(options)) {
+    if (options.multithreadExplicit && options.emit == EmitKind::Exe)
+      return fail("--multithread: no OpenMP runtime for " + options.triple +
+                  " (libomp.so.5 is not in /usr/lib/" + options.triple +
+                  "); use --multithread=false");
+    multithread = false; // Single-threaded code links without one.
+  }
   CPUBackend backend(CPUTargetOptions{options.triple, options.cpu,
                                       options.features, options.optLevel,
-                                      options.multithread, options.actBits});
+                                      multithread, options.actBits});
   if (failed(backend.verifyOptions(error)))
     return fail(error);
   ImportOptions importOptions;
@@ -390,8 +440,8 @@ int compile(const DriverOptions &options, MLIRContext &ctx, StringRef output,
   // nothing has been written yet.
   if (failed(checkOutputPath("-o", output, externalDataFiles, error)) ||
       (!options.reportPath.empty() &&
-       failed(checkOutputPath("--report", options.reportPath,
-                              externalDataFiles, error))))
+       failed(checkOutputPath("--report", options.reportPath, externalDataFiles,
+                              error))))
     return fail(error);
   auto writeText = [&](function_ref<void(raw_ostream &)> print) {
     if (failed(writeOutput(

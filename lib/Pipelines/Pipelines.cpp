@@ -12,19 +12,19 @@
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
-#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
-#include "mlir/Dialect/SCF/Transforms/Passes.h"
-#include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -87,6 +87,8 @@ void mlir::qc::buildLLVMLoweringPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   if (options.x86VNNI)
     pm.addNestedPass<func::FuncOp>(createInt8DotToX86VNNIPass());
+  if (options.armI8MM)
+    pm.addNestedPass<func::FuncOp>(createInt8DotToArmI8MMPass());
   // What the target did not rewrite (int8 dot products without VNNI) is
   // reduced lane-parallel: 4-wide groups become adds of strided slices.
   pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass(
@@ -130,6 +132,7 @@ void mlir::qc::buildCPULoweringPipeline(OpPassManager &pm,
   LLVMLoweringOptions llvm;
   llvm.threads = schedule.threads;
   llvm.x86VNNI = schedule.x86VNNI;
+  llvm.armI8MM = schedule.armI8MM;
   buildLLVMLoweringPipeline(pm, llvm);
 }
 
@@ -209,6 +212,10 @@ struct CPUPipelineOptions : PassPipelineOptions<CPUPipelineOptions> {
       *this, "x86-vnni",
       llvm::cl::desc("Int8 dot products as AVX512-VNNI vpdpbusd"),
       llvm::cl::init(false)};
+  Option<bool> armI8MM{
+      *this, "arm-i8mm",
+      llvm::cl::desc("Int8 dot products as AArch64 I8MM usdot"),
+      llvm::cl::init(false)};
 };
 struct LLVMPipelineOptions : PassPipelineOptions<LLVMPipelineOptions> {
   Option<bool> threads{*this, "threads",
@@ -273,8 +280,8 @@ void mlir::qc::registerPipelines() {
         buildCPULoweringPipeline(
             pm,
             o.linalgOnly ? CPUPipelinePhase::Linalg : CPUPipelinePhase::LLVM,
-            CPUScheduleOptions{o.vectorLanes, o.threads, o.actBits,
-                               o.x86VNNI});
+            CPUScheduleOptions{o.vectorLanes, o.threads, o.actBits, o.x86VNNI,
+                               o.armI8MM});
       });
   PassPipelineRegistration<QuantizePipelineOptions>(
       "qc-quantize-pipeline",

@@ -55,8 +55,10 @@ struct LLVMLoweringOptions {
   /// scf.forall loops run on threads (OpenMP) rather than one after the
   /// other.
   bool threads = false;
-  /// Int8 dot products become AVX512-VNNI `vpdpbusd`.
+  /// Int8 dot products become AVX512-VNNI `vpdpbusd` / AArch64 I8MM
+  /// `usdot`.
   bool x86VNNI = false;
+  bool armI8MM = false;
 };
 
 void buildLLVMLoweringPipeline(OpPassManager &pm,
@@ -74,9 +76,10 @@ struct CPUScheduleOptions {
   int64_t vectorLanes = 16;
   bool threads = false;
   /// The user's choice of int8 activations (0 or 8), and whether the CPU
-  /// has AVX512-VNNI for their dot products.
+  /// has AVX512-VNNI (x86) or I8MM (AArch64) for their dot products.
   int64_t actBits = 0;
   bool x86VNNI = false;
+  bool armI8MM = false;
 };
 
 void buildCPULoweringPipeline(OpPassManager &pm, CPUPipelinePhase phase,

@@ -70,6 +70,36 @@ FailureOr<std::vector<float>> mlir::qc::readFloatConstant(Value value) {
   return out;
 }
 
+FailureOr<std::vector<char>> mlir::qc::readConstantBytes(Value value) {
+  auto constant = value.getDefiningOp<arith::ConstantOp>();
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!constant || !type || !type.getElementType().isIntOrFloat() ||
+      type.getElementType().getIntOrFloatBitWidth() % 8 != 0)
+    return failure();
+  size_t width = type.getElementType().getIntOrFloatBitWidth() / 8;
+  size_t size = size_t(type.getNumElements()) * width;
+  if (auto resource =
+          dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != size)
+      return failure();
+    return std::vector<char>(blob->getData().begin(), blob->getData().end());
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+  if (!dense)
+    return failure();
+  ArrayRef<char> raw = dense.getRawData();
+  if (dense.isSplat() && raw.size() == width) {
+    std::vector<char> out(size);
+    for (size_t i = 0; i < size; i += width)
+      std::memcpy(out.data() + i, raw.data(), width);
+    return out;
+  }
+  if (raw.size() != size)
+    return failure(); // i1 and other bit-packed storage.
+  return std::vector<char>(raw.begin(), raw.end());
+}
+
 Value mlir::qc::createFloatConstant(OpBuilder &b, Location loc,
                                     RankedTensorType type,
                                     ArrayRef<float> values,

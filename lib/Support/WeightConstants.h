@@ -31,6 +31,10 @@ FailureOr<std::vector<float>> readF32Constant(Value value);
 /// The elements of a float constant (f16, bf16, f32 or f64) widened to f32.
 FailureOr<std::vector<float>> readFloatConstant(Value value);
 
+/// The little-endian element bytes of `value` if it is an arith.constant
+/// of an integer or float tensor (a splat is expanded), else failure.
+FailureOr<std::vector<char>> readConstantBytes(Value value);
+
 /// An arith.constant of float `type` holding `values` rounded to its
 /// element type (nearest, ties to even).
 Value createFloatConstant(OpBuilder &b, Location loc, RankedTensorType type,

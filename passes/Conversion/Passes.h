@@ -37,6 +37,10 @@ struct GemvScheduleOptions {
   /// 8: quantize the input to int8 per block at run time and multiply
   /// quantized weights with integer dot products (W4A8, W8A8); 0: f32.
   int64_t actBits = 0;
+  /// With int8 activations, repack constant weights so that vector lanes
+  /// are output rows (GemvInterleaved.cpp); false keeps the row-major
+  /// int8 kernel.
+  bool interleave = true;
 };
 void populateQCLinearToVectorGemvPatterns(RewritePatternSet &patterns,
                                           const GemvScheduleOptions &options);

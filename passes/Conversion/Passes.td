@@ -44,6 +44,10 @@ def QCToLinalgPass : Pass<"qc-lower-to-linalg", "func::FuncOp"> {
     Option<"actBits", "act-bits", "int64_t", "0",
            "8: the GEMV quantizes its input to int8 per block at run time "
            "and uses integer dot products with quantized weights (0: f32)">,
+    Option<"interleave", "interleave", "bool", "true",
+           "With act-bits=8, repack constant quantized weights at compile "
+           "time so that vector lanes are output rows (false: the "
+           "row-major int8 kernel)">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
@@ -71,6 +75,28 @@ def Int8DotToX86VNNIPass : Pass<"qc-int8-dot-to-x86-vnni", "func::FuncOp"> {
 
     It runs on buffers (the intrinsic call has no declared memory effects,
     which bufferization would reject). Other forms are left alone.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def Int8DotToArmI8MMPass : Pass<"qc-int8-dot-to-arm-i8mm", "func::FuncOp"> {
+  let summary = "Rewrites 4-lane u8 x s8 dot products as AArch64 I8MM usdot";
+  let description = [{
+    The AArch64 counterpart of qc-int8-dot-to-x86-vnni: on a CPU with the
+    I8MM extension each 4-lane int8 dot product of the GEMV kernels becomes
+    one `usdot` (`llvm.aarch64.neon.usdot.v4i32.v16i8`):
+
+    ```mlir
+    %p = arith.muli (arith.extui %codes : vector<16xi8> to vector<16xi32>),
+                    (arith.extsi %x : vector<16xi8> to vector<16xi32>)
+    %g = vector.shape_cast %p : vector<16xi32> to vector<4x4xi32>
+    %d = vector.multi_reduction <add>, %g, %acc [1] : vector<4x4xi32> to vector<4xi32>
+    // becomes
+    %d = llvm.call_intrinsic "llvm.aarch64.neon.usdot.v4i32.v16i8"(%acc, %codes, %x)
+    ```
+
+    Like the x86 pass it runs on buffers; other widths and forms are left to
+    LLVM's generic lowering.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

@@ -43,7 +43,8 @@ void CPUBackend::buildLoweringPipeline(OpPassManager &pm,
   schedule.vectorLanes = getVectorLanes();
   schedule.threads = options.threads;
   schedule.actBits = options.actBits;
-  schedule.x86VNNI = hasFeature("+avx512vnni");
+  schedule.x86VNNI = hasFeature(llvm::Triple::x86_64, "+avx512vnni");
+  schedule.armI8MM = hasFeature(llvm::Triple::aarch64, "+i8mm");
   buildCPULoweringPipeline(pm,
                            phase == LoweringPhase::Linalg
                                ? CPUPipelinePhase::Linalg
@@ -60,18 +61,20 @@ std::vector<std::string> CPUBackend::getLinkLibraries() const {
   return libraries;
 }
 
-bool CPUBackend::hasFeature(StringRef feature) const {
+bool CPUBackend::hasFeature(llvm::Triple::ArchType arch,
+                            StringRef feature) const {
   std::string error;
   std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(error);
-  // Without a machine serialize() reports the error.
-  return machine && machine->getTargetTriple().isX86() &&
+  // Without a machine serialize() reports the error. Feature names belong
+  // to one architecture: asking another's subtarget would warn.
+  return machine && machine->getTargetTriple().getArch() == arch &&
          machine->getMCSubtargetInfo()->checkFeatures(feature);
 }
 
 int64_t CPUBackend::getVectorLanes() const {
-  if (hasFeature("+avx512f"))
+  if (hasFeature(llvm::Triple::x86_64, "+avx512f"))
     return 16;
-  if (hasFeature("+avx2"))
+  if (hasFeature(llvm::Triple::x86_64, "+avx2"))
     return 8;
   // SSE, NEON: 128-bit registers (SVE code is not generated yet).
   return 4;

@@ -12,6 +12,8 @@
 
 #include "targets/Common/TargetBackend.h"
 
+#include "llvm/TargetParser/Triple.h"
+
 #include <memory>
 #include <string>
 
@@ -49,8 +51,9 @@ public:
 
   /// f32 lanes of the target CPU's widest vector registers.
   int64_t getVectorLanes() const;
-  /// Whether the target CPU has an x86 `feature` such as "+avx512vnni".
-  bool hasFeature(StringRef feature) const;
+  /// Whether the target is `arch` and its CPU has `feature` ("+avx512vnni",
+  /// "+i8mm").
+  bool hasFeature(llvm::Triple::ArchType arch, StringRef feature) const;
 
   /// Creates the target machine for the options, or fails with `error` set.
   std::unique_ptr<llvm::TargetMachine>

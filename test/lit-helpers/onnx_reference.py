@@ -137,9 +137,15 @@ def main():
     def quantized(node):
         return args.quant == "rtn" and not (exclude and exclude.search(node.name))
 
-    def activation(node, x, row_length):
+    def activation(node, x, row_length, out_features):
+        # quantc's int8 kernels: the GEMV (batch 1-4, any output count) and
+        # the row-interleaved one (any batch, output features a multiple of
+        # 4 lanes); other batched layers keep f32 activations.
         rows = x.size // row_length
-        if args.act_bits != 8 or not quantized(node) or rows > 4:
+        group = args.group_size if 0 < args.group_size < row_length else row_length
+        if args.act_bits != 8 or not quantized(node) or \
+                row_length % group != 0 or \
+                (rows > 4 and out_features % 4 != 0):
             return x
         return quantize_activation(x, row_length, args.group_size)
 
@@ -175,9 +181,10 @@ def main():
             y = ins[0].reshape(int(np.prod(s[:axis])), -1)
         elif op == "Gemm":
             a = ins[0].T if attrs.get("transA", 0) else ins[0]
-            a = activation(node, a, a.shape[-1])
             # Rows of the quantized matrix are output features: B^T rows.
             trans_b = attrs.get("transB", 0)
+            a = activation(node, a, a.shape[-1],
+                           ins[1].shape[0 if trans_b else 1])
             w = weight(node, 1, rows_first=bool(trans_b))
             b = w.T if trans_b else w
             y = attrs.get("alpha", 1.0) * (a.astype(np.float64) @ b.astype(np.float64))
@@ -186,7 +193,8 @@ def main():
         elif op == "MatMul":
             w = weight(node, 1, rows_first=False) if node.input[1] in \
                 {t.name for t in graph.initializer} else ins[1]
-            x = activation(node, ins[0], ins[0].shape[-1]) if node.input[1] in \
+            x = activation(node, ins[0], ins[0].shape[-1], ins[1].shape[-1]) \
+                if node.input[1] in \
                 {t.name for t in graph.initializer} else ins[0]
             y = x.astype(np.float64) @ w.astype(np.float64)
         elif op == "Add":

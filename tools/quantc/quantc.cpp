@@ -170,7 +170,7 @@ static cl::opt<bool> multithread(
     cl::init(true), cl::cat(category));
 static cl::opt<int64_t> actBits(
     "act-bits",
-    cl::desc("8: quantize activations of batch 1-4 quantized layers to int8 "
+    cl::desc("8: quantize the activations of quantized linear layers to int8 "
              "per block at run time (integer dot products); default 0: f32"),
     cl::init(0), cl::cat(category));
 static cl::opt<int64_t> maxTensorBytes(
@@ -188,7 +188,9 @@ static cl::opt<std::string> runtimeLibrary("runtime-lib",
                                            cl::desc("Path of libqc_runtime.a"),
                                            cl::cat(category));
 static cl::opt<std::string>
-    linker("linker", cl::desc("C compiler used to link (default: $CC or cc)"),
+    linker("linker",
+           cl::desc("C compiler used to link (default: $CC or cc; "
+                    "for another --target, <triple>-gcc)"),
            cl::cat(category));
 
 int main(int argc, char **argv) {
@@ -248,6 +250,7 @@ int main(int argc, char **argv) {
   options.features = features;
   options.optLevel = optLevel;
   options.multithread = multithread;
+  options.multithreadExplicit = multithread.getNumOccurrences() > 0;
   options.actBits = actBits;
   options.runtimeLibrary = runtimeLibrary;
   options.linker = linker;

@@ -66,12 +66,18 @@ struct DriverOptions {
   /// Scheduled loops of the executable run on OpenMP threads (its
   /// --threads N picks how many).
   bool multithread = true;
-  /// 8: int8 activations (quantized per block at run time) in batch 1-4
-  /// layers with quantized weights; 0: f32.
+  /// --multithread was given: a cross target without an OpenMP runtime is
+  /// then an error instead of single-threaded code.
+  bool multithreadExplicit = false;
+  /// 8: int8 activations (quantized per block at run time) in layers with
+  /// quantized weights whose kernel has an int8 form; 0: f32.
   int64_t actBits = 0;
 
-  std::string runtimeLibrary; ///< Empty: next to the quantc executable.
-  std::string linker;         ///< Empty: $CC, else cc.
+  /// Empty: next to the quantc executable (lib/<triple>/ for a cross
+  /// target).
+  std::string runtimeLibrary;
+  /// Empty: $CC, else cc; for a cross target <triple>-gcc.
+  std::string linker;
   std::string argv0;          ///< To locate the runtime library.
   std::string commandLine;    ///< Recorded in --report.
 };

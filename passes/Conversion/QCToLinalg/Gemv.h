@@ -22,9 +22,14 @@ struct GemvShape {
   int64_t rowsPerTask;   ///< Output rows sharing each input load.
   QuantizedWeightOp def; ///< Null for an f32 weight.
   int64_t bits = 32, phases = 1, groupLength = 0, groups = 1;
-  /// Int8 activations (GemvInt8.cpp): the block sharing one activation
-  /// scale and the i32 lanes of one dot-product vector; 0 when off.
+  /// Int8 activations: the block sharing one activation scale, and the i32
+  /// lanes of one dot-product vector of the row-major kernel
+  /// (GemvInt8.cpp, which runs only when both are set); 0 when off.
   int64_t actBlock = 0, dotLanes = 0;
+  /// Output rows per vector of the row-interleaved int8 kernel
+  /// (GemvInterleaved.cpp); 0 when the row-major kernels run. With it,
+  /// rowsPerTask is a multiple of this.
+  int64_t interleave = 0;
 };
 
 /// The schedule's preconditions; failure leaves the layer to the general
@@ -72,17 +77,38 @@ struct TaskSums {
 /// The input as the int8 task body reads it: x quantized per block of
 /// `actBlock` to int8 and split by phase, the f32 scale of each block, and
 /// the group sums of the dequantized int8 input (for the zero point).
+/// For the row-interleaved kernel (`interleaved`), `phases` is q in storage
+/// order [m, k] and `blockSums` the i32 sum of q per block instead.
 struct Int8Input {
-  Value phases, scales, groupSums;
+  Value phases, scales, groupSums, blockSums;
 };
 Int8Input prepareInt8Input(OpBuilder &b, Location loc, Value x,
-                           const GemvShape &s);
+                           const GemvShape &s, bool interleaved = false);
+
+/// acc + the 4-wide byte dot products of `codes` (unsigned) and `x`
+/// (signed), per i32 lane, in plain vector arithmetic: the form
+/// qc-int8-dot-to-x86-vnni rewrites into `vpdpbusd` on x86 (and LLVM
+/// lowers as it can elsewhere).
+Value buildInt8Dot(OpBuilder &b, Location loc, Value acc, Value codes, Value x);
 
 /// The rows row0 .. row0 + R of a quantized weight against the int8 input:
 /// integer dot products per activation block, scaled into f32
 /// accumulators.
 TaskSums buildInt8Rows(OpBuilder &b, Location loc, const GemvShape &s,
                        const Int8Input &input, Value row0);
+
+/// The lanes (output rows per vector) of the row-interleaved int8 kernel
+/// for `s`, or 0 when it does not apply (f32 activations, weights that are
+/// not constants, rows not a multiple of 4, ...).
+int64_t pickInterleaveLanes(const GemvShape &s,
+                            const GemvScheduleOptions &options);
+
+/// The [m, n] result of the row-interleaved int8 kernel on `x` [m, k] with
+/// `init` [m, n] (the bias or zeros); the weight is repacked here, at
+/// compile time. Fails, leaving the IR as it was, when a weight constant
+/// cannot be read.
+FailureOr<Value> buildInterleavedGemv(OpBuilder &b, Location loc,
+                                      const GemvShape &s, Value x, Value init);
 
 } // namespace mlir::qc::lowering
 

@@ -51,11 +51,10 @@ Value buildMap(OpBuilder &b, Location loc, RankedTensorType type,
       .getResult(0);
 }
 
-/// acc + the 4-wide byte dot products of `codes` (unsigned) and `x`
-/// (signed), per i32 lane, in plain vector arithmetic: the form
-/// qc-int8-dot-to-x86-vnni rewrites into `vpdpbusd` on x86 (and LLVM
-/// lowers as it can elsewhere).
-Value buildDot(OpBuilder &b, Location loc, Value acc, Value codes, Value x) {
+} // namespace
+
+Value mlir::qc::lowering::buildInt8Dot(OpBuilder &b, Location loc, Value acc,
+                                       Value codes, Value x) {
   int64_t lanes = cast<VectorType>(acc.getType()).getNumElements();
   Type i32 = b.getI32Type();
   auto wide = VectorType::get({lanes * 4}, i32);
@@ -69,10 +68,9 @@ Value buildDot(OpBuilder &b, Location loc, Value acc, Value codes, Value x) {
                                              vector::CombiningKind::ADD);
 }
 
-} // namespace
-
 Int8Input mlir::qc::lowering::prepareInt8Input(OpBuilder &b, Location loc,
-                                               Value x, const GemvShape &s) {
+                                               Value x, const GemvShape &s,
+                                               bool interleaved) {
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type(), i8 = b.getI8Type();
   int64_t blocks = s.k / s.actBlock;
@@ -121,6 +119,29 @@ Int8Input mlir::qc::lowering::prepareInt8Input(OpBuilder &b, Location loc,
             bb, l, arith::MulFOp::create(bb, l, args[0], inverse));
         return Value(arith::FPToSIOp::create(bb, l, bb.getI8Type(), rounded));
       });
+  SmallVector<ReassociationIndices> flat = {{0}, {1, 2}};
+  if (interleaved) {
+    // The row-interleaved kernel takes the zero point out in the integer
+    // domain: it needs the i32 sum of q per block and q in storage order.
+    auto sumType = RankedTensorType::get({s.m, blocks}, b.getI32Type());
+    input.blockSums =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{sumType}, ValueRange{q},
+            ValueRange{buildFilled(b, loc, sumType, b.getI32IntegerAttr(0))},
+            {id3, perBlock},
+            {utils::IteratorType::parallel, utils::IteratorType::parallel,
+             utils::IteratorType::reduction},
+            [](OpBuilder &bb, Location l, ValueRange args) {
+              Value wide =
+                  arith::ExtSIOp::create(bb, l, bb.getI32Type(), args[0]);
+              linalg::YieldOp::create(
+                  bb, l, Value(arith::AddIOp::create(bb, l, wide, args[1])));
+            })
+            .getResult(0);
+    input.phases = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({s.m, s.k}, i8), q, flat);
+    return input;
+  }
   // The dequantized int8 input, summed per weight group for the zero point.
   Value dequantized = buildMap(
       b, loc, RankedTensorType::get({s.m, blocks, s.actBlock}, f32),
@@ -130,7 +151,6 @@ Int8Input mlir::qc::lowering::prepareInt8Input(OpBuilder &b, Location loc,
             bb, l, arith::SIToFPOp::create(bb, l, bb.getF32Type(), args[0]),
             args[1]));
       });
-  SmallVector<ReassociationIndices> flat = {{0}, {1, 2}};
   input.groupSums = groupSums(
       b, loc,
       tensor::CollapseShapeOp::create(
@@ -221,7 +241,7 @@ TaskSums mlir::qc::lowering::buildInt8Rows(OpBuilder &b, Location loc,
                               bb, l, code, splatI8(bb, l, (1 << s.bits) - 1));
                         for (int64_t m = 0; m < s.m; ++m)
                           next[m * r + i] =
-                              buildDot(bb, l, next[m * r + i], code, xv[m]);
+                              buildInt8Dot(bb, l, next[m * r + i], code, xv[m]);
                       }
                     }
                     scf::YieldOp::create(bb, l, next);

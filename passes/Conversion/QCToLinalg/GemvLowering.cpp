@@ -34,6 +34,8 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::qc;
 using namespace mlir::qc::lowering;
@@ -194,6 +196,14 @@ LogicalResult lowerLinearAsGemv(LinearOp op, PatternRewriter &rewriter,
               })
               .getResult(0);
     }
+    if (s.interleave) {
+      FailureOr<Value> result = buildInterleavedGemv(rewriter, loc, s, x, init);
+      if (failed(result))
+        return failure();
+      rewriter.replaceOp(op, reshapeToOrFromMatrix(rewriter, loc, *result,
+                                                   op.getResult().getType()));
+      return success();
+    }
     if (s.actBlock) {
       int8Input = prepareInt8Input(rewriter, loc, x, s);
     } else {
@@ -255,14 +265,29 @@ LogicalResult lowerLinearAsGemv(LinearOp op, PatternRewriter &rewriter,
 
 struct LowerLinearAsGemv final : OpRewritePattern<LinearOp> {
   LowerLinearAsGemv(MLIRContext *ctx, GemvScheduleOptions options)
-      // Preferred over the general lowering wherever it applies.
-      : OpRewritePattern<LinearOp>(ctx, /*benefit=*/2), options(options) {}
+      // Preferred over the general lowering wherever it applies, and over
+      // the GEMM for the batches the int8 kernel takes.
+      : OpRewritePattern<LinearOp>(ctx, /*benefit=*/3), options(options) {}
 
   LogicalResult matchAndRewrite(LinearOp op,
                                 PatternRewriter &rewriter) const override {
-    FailureOr<GemvShape> shape = matchGemv(op, options);
+    // The row-interleaved int8 kernel also covers batches (it tiles input
+    // rows itself), ahead of the f32 GEMM.
+    GemvScheduleOptions matching = options;
+    if (options.actBits == 8 && options.interleave)
+      matching.maxBatch = std::numeric_limits<int64_t>::max();
+    FailureOr<GemvShape> shape = matchGemv(op, matching);
     if (failed(shape))
       return rewriter.notifyMatchFailure(op, "not a GEMV this schedule covers");
+    if ((shape->interleave = pickInterleaveLanes(*shape, options))) {
+      // Two vectors of rows per task share each input broadcast.
+      int64_t vectors = (shape->n / shape->interleave) % 2 == 0 ? 2 : 1;
+      shape->rowsPerTask = vectors * shape->interleave;
+    } else if (shape->m > options.maxBatch) {
+      return rewriter.notifyMatchFailure(op, "a batch for the GEMM schedule");
+    } else if (!shape->dotLanes) {
+      shape->actBlock = 0; // Stays W?A16: no row-major int8 layout fits.
+    }
     rewriter.setInsertionPoint(op);
     return lowerLinearAsGemv(op, rewriter, *shape);
   }

@@ -74,8 +74,6 @@ mlir::qc::lowering::matchGemv(LinearOp op, const GemvScheduleOptions &opts) {
         s.dotLanes = v;
         break;
       }
-    if (!s.dotLanes)
-      s.actBlock = 0; // Stays W?A16: no int8 layout fits this group.
   }
   // R rows x M inputs accumulators (two sets when quantized) in registers.
   s.rowsPerTask = pickTileRows(s.n, s.m <= 2 ? 4 : 2);

@@ -50,6 +50,7 @@ struct QCToLinalgPass final
       GemvScheduleOptions gemv;
       gemv.lanes = gemvLanes;
       gemv.actBits = actBits;
+      gemv.interleave = interleave;
       populateQCLinearToVectorGemvPatterns(patterns, gemv);
       populateQCLinearToVectorGemmPatterns(patterns, gemv);
     }

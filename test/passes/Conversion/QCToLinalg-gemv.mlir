@@ -1,5 +1,5 @@
 // RUN: quantc-opt %s --split-input-file --qc-lower-to-linalg="tile-rows=16 gemv-lanes=16" | FileCheck %s
-// RUN: quantc-opt %s --split-input-file --qc-lower-to-linalg="tile-rows=16 gemv-lanes=16 act-bits=8" | FileCheck %s --check-prefix=INT8
+// RUN: quantc-opt %s --split-input-file --qc-lower-to-linalg="tile-rows=16 gemv-lanes=16 act-bits=8 interleave=false" | FileCheck %s --check-prefix=INT8
 // RUN: not quantc-opt %s --split-input-file --qc-lower-to-linalg="gemv-lanes=-1" 2>&1 | FileCheck %s --check-prefix=LANES
 // RUN: not quantc-opt %s --split-input-file --qc-lower-to-linalg="act-bits=4" 2>&1 | FileCheck %s --check-prefix=ACTBITS
 
