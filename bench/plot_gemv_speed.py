@@ -6,7 +6,8 @@ usage: plot_gemv_speed.py RESULTS.json OUT.png [--shape 4096x4096]
 
 Left: batch-1 GEMV, effective weight GB/s per variant (hot and streaming, 1
 and 2 threads) with the measured read bandwidth as the limit lines. Right:
-batch-128 GEMM GFLOP/s with the FP32 FMA peak. ONNX Runtime's bars are
+batch-128 GEMM GFLOP/s (GOP/s for the int8-activation variants) with the
+FP32 FMA and int8 dot-product peaks. ONNX Runtime's bars are
 hatched. Needs python3-matplotlib (Debian).
 """
 import argparse
@@ -64,10 +65,15 @@ def main():
     gemm = [r for r in rows if r["batch"] == 128]
     bars(right, gemm, "gflops",
          [(f"{t}T", (lambda r, t=t: r["threads"] == t)) for t in (1, 2)],
-         f"GEMM batch 128, {a.shape}", "GFLOP/s")
+         f"GEMM batch 128, {a.shape}", "GFLOP/s (A8: GOP/s)")
     for t, v in machine["fma_gflops"].items():
         right.axhline(v, linestyle="--", color="gray", linewidth=0.8)
         right.text(0, v, f" FP32 FMA peak {t}T", fontsize=7, va="bottom")
+    # The A8 variants' limit: int8 dot-product ops (2 per multiply-add).
+    for t, v in machine.get("int8_dot_gops", {}).items():
+        if v:
+            right.axhline(v, linestyle=":", color="gray", linewidth=0.8)
+            right.text(0, v, f" int8 dot peak {t}T", fontsize=7, va="bottom")
     right.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(a.out, dpi=110)

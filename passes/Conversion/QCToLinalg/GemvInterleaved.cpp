@@ -71,20 +71,27 @@ FailureOr<InterleavedWeight> interleaveWeight(OpBuilder &b, Location loc,
       cast<RankedTensorType>(stored.packed.getType()).getDimSize(1);
   int64_t chunk = 4 * phases, chunks = s.k / chunk;
   unsigned mask = (1u << bits) - 1;
-  auto code = [&](int64_t row, int64_t k) -> unsigned {
-    auto byte = uint8_t((*packed)[row * rowBytes + k / phases]);
-    return (byte >> ((k % phases) * bits)) & mask;
-  };
+  // A chunk (4P codes of a row) is one little-endian 32-bit word in both
+  // layouts; only its bit fields move. Field f = 4p + j (code k0 + f) goes
+  // from bits [f*bits, ...) to byte j, phase p: bits [8j + p*bits, ...).
+  SmallVector<std::pair<unsigned, unsigned>> moves;
+  for (int64_t p = 0; p < phases; ++p)
+    for (int64_t j = 0; j < 4; ++j)
+      moves.push_back(
+          {unsigned((4 * p + j) * bits), unsigned(8 * j + p * bits)});
   std::vector<char> bytes(size_t(s.n) * chunks * 4);
-  for (int64_t row = 0; row < s.n; ++row)
-    for (int64_t c = 0; c < chunks; ++c)
-      for (int64_t j = 0; j < 4; ++j) {
-        unsigned v = 0;
-        for (int64_t p = 0; p < phases; ++p)
-          v |= code(row, c * chunk + 4 * p + j) << (p * bits);
-        bytes[((row / lanes) * chunks + c) * 4 * lanes + (row % lanes) * 4 +
-              j] = char(v);
-      }
+  for (int64_t row = 0; row < s.n; ++row) {
+    const char *in = packed->data() + row * rowBytes;
+    char *out =
+        bytes.data() + ((row / lanes) * chunks * lanes + row % lanes) * 4;
+    for (int64_t c = 0; c < chunks; ++c, in += 4, out += 4 * lanes) {
+      uint32_t word, result = 0;
+      std::memcpy(&word, in, 4);
+      for (auto [from, to] : moves)
+        result |= ((word >> from) & mask) << to;
+      std::memcpy(out, &result, 4);
+    }
+  }
   std::string name = getLayerName(loc);
   InterleavedWeight w;
   w.packed = createConstant(
