@@ -98,8 +98,7 @@ int64_t mlir::qc::lowering::pickTileRows(int64_t n, int64_t maxRows) {
 Value mlir::qc::lowering::dequantizeRows(OpBuilder &b, Location l,
                                          QWeightType qtype,
                                          const QuantizedOperands &rows,
-                                         int64_t tile, int64_t k,
-                                         bool transposed) {
+                                         int64_t tile, int64_t k) {
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
   LayoutAttr layout = qtype.getAffineLayout();
@@ -114,12 +113,7 @@ Value mlir::qc::lowering::dequantizeRows(OpBuilder &b, Location l,
         qtype, rows, 2, getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx));
     SmallVector<AffineMap> maps = access.maps;
     SmallVector<int64_t> shape = {tile, k};
-    if (transposed) {
-      maps.push_back(AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0}, ctx));
-      shape = {k, tile};
-    } else {
-      maps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
-    }
+    maps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
     return linalg::GenericOp::create(
                b, l, TypeRange{RankedTensorType::get(shape, f32)},
                access.inputs,
@@ -170,12 +164,7 @@ Value mlir::qc::lowering::dequantizeRows(OpBuilder &b, Location l,
     maps.push_back(AffineMap::get(4, 0, {d1, d2, d3}, ctx));
   }
   SmallVector<int64_t> shape = {tile, groups, chunksPerGroup, codesPerChunk};
-  if (transposed) {
-    maps.push_back(AffineMap::get(4, 0, {d1, d2, d3, d0}, ctx));
-    shape = {groups, chunksPerGroup, codesPerChunk, tile};
-  } else {
-    maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
-  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
   // Chunks of up to 7 bytes (7-bit codes) need a 64-bit word.
   Type word = bytesPerChunk > 3 ? b.getI64Type() : b.getI32Type();
   Value tileValues =
@@ -222,10 +211,6 @@ Value mlir::qc::lowering::dequantizeRows(OpBuilder &b, Location l,
             linalg::YieldOp::create(bb, ll, w);
           })
           .getResult(0);
-  if (transposed)
-    return tensor::CollapseShapeOp::create(
-        b, l, RankedTensorType::get({k, tile}, f32), tileValues,
-        ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
   return tensor::CollapseShapeOp::create(
       b, l, RankedTensorType::get({tile, k}, f32), tileValues,
       ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});

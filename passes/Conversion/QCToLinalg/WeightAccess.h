@@ -129,11 +129,9 @@ int64_t pickTileRows(int64_t n, int64_t maxRows);
 /// bits, ...) tile each group, the loop runs over (row, group, chunk, code
 /// in chunk): a group's scale is loop-invariant and bytes are read in
 /// order, which LLVM vectorizes. Otherwise each position k is decoded on
-/// its own (WeightAccess::load). `transposed` writes k x tile instead (the
-/// GEMM micro-kernel's layout: a row of the tile per k).
+/// its own (WeightAccess::load).
 Value dequantizeRows(OpBuilder &b, Location l, QWeightType qtype,
-                     const QuantizedOperands &rows, int64_t tile, int64_t k,
-                     bool transposed = false);
+                     const QuantizedOperands &rows, int64_t tile, int64_t k);
 
 using TileProductFn = function_ref<Value(OpBuilder &, Location, Value row0,
                                          Value weights, Value acc)>;

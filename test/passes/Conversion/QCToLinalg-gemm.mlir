@@ -2,16 +2,18 @@
 
 // The GEMM schedule of qc.linear at batch >= 5 (GemmLowering.cpp): an
 // scf.forall over tiles of 2 x 16 weight rows; each task lays its tile out
-// k-major ([k, 32] f32: decoded, or transposed from a float weight) and runs
+// k-major ([k, 32] f32: decoded and transposed, or transposed from a float
+// weight) and runs
 // an outer-product micro-kernel over blocks of 8 input rows with 16 vector
 // accumulators.
 
 // CHECK-LABEL: func @gemm_int4
 // CHECK: scf.forall (%[[T:.*]]) in (2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<16x64xf32>)
 // CHECK: %[[SLICE:.*]] = tensor.extract_slice %[[OUT]][0, %{{.*}}] [16, 32] [1, 1]
-// The decoded tile, written k-major: (t, g, chunk, code) -> [g, chunk, code, t].
-// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<4x32x2x32xf32>)
-// CHECK: tensor.collapse_shape {{.*}} tensor<4x32x2x32xf32> into tensor<256x32xf32>
+// The tile decoded row by row (t, g, chunk, code), then transposed k-major.
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<32x4x32x2xf32>)
+// CHECK: tensor.collapse_shape {{.*}} tensor<32x4x32x2xf32> into tensor<32x256xf32>
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<32x256xf32>) outs(%{{.*}} : tensor<256x32xf32>) permutation = [1, 0]
 // CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8 iter_args
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c256 step %{{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK-COUNT-2: vector.transfer_read {{.*}} : tensor<256x32xf32>, vector<16xf32>
