@@ -126,6 +126,9 @@ void mlir::qc::buildCPULoweringPipeline(OpPassManager &pm,
   linalg.actBits = schedule.actBits;
   linalg.reassociateReductions = true;
   buildLinalgLoweringPipeline(pm, linalg);
+  // The ops between the kernels run on the kernels' threads too.
+  if (schedule.threads)
+    pm.addNestedPass<func::FuncOp>(createParallelizeLinalgPass());
   if (phase == CPUPipelinePhase::Linalg)
     return;
   buildBufferizationPipeline(pm);

@@ -4,6 +4,7 @@
 #define QC_PASSES_CONVERSION_PASSES_H
 
 #include "dialects/QC/IR/QC.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

@@ -57,6 +57,37 @@ def QCToLinalgPass : Pass<"qc-lower-to-linalg", "func::FuncOp"> {
                            "::mlir::math::MathDialect"];
 }
 
+def ParallelizeLinalgPass : Pass<"qc-parallelize-linalg", "func::FuncOp"> {
+  let summary = "Splits large linalg ops outside the kernels across threads";
+  let description = [{
+    Tiles every linalg op on tensors that is not inside a loop (the qc.linear
+    kernels are scf.forall already) and has at least `min-iterations`
+    iterations along its outermost parallel dimension that `tasks` (or a
+    smaller power of two) divides, into an scf.forall of that many slices;
+    the CPU pipeline lowers it to OpenMP with the kernels' foralls. Fills,
+    ops with dynamic shapes and ops without such a dimension stay as they
+    are.
+
+    ```mlir
+    %y = linalg.generic ... ins(%x : tensor<128x384xf32>) ...
+    // becomes
+    %y = scf.forall (%i) in (8) shared_outs(%o = %init) -> (tensor<128x384xf32>) {
+      ... linalg.generic on tensor<16x384xf32> slices ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"tasks", "tasks", "int64_t", "4",
+           "Slices per op (a power of two; fewer when the extent is not a "
+           "multiple)">,
+    Option<"minIterations", "min-iterations", "int64_t", "131072",
+           "Ops with fewer loop iterations stay on one thread">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
 def Int8DotToX86VNNIPass : Pass<"qc-int8-dot-to-x86-vnni", "func::FuncOp"> {
   let summary = "Rewrites 4-wide u8 x s8 dot products as AVX512-VNNI vpdpbusd";
   let description = [{
