@@ -8,19 +8,12 @@
  * the fastest pass. A buffer well inside the last-level cache measures the
  * cache-resident limit; one far larger than it measures DRAM.
 \*===----------------------------------------------------------------------===*/
-/* libomp without its header (Debian ships omp.h only per LLVM version). */
-void omp_set_num_threads(int);
+#include "bench_clock.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 int main(int argc, char **argv) {
   if (argc != 4) {

@@ -7,18 +7,12 @@
  * {"threads", "gflops"}: 2 flops per lane per FMA. Built with
  * -march=native, so the vector width is the host's widest.
 \*===----------------------------------------------------------------------===*/
+#include "bench_clock.h"
+
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
-void omp_set_num_threads(int);
 typedef float v16 __attribute__((vector_size(64)));
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 int main(int argc, char **argv) {
   int threads = argc > 1 ? atoi(argv[1]) : 1;

@@ -9,18 +9,13 @@
  * multiply-add, as GFLOP/s counts an FMA. Without VNNI it prints gops 0.
  * Built with -march=native.
 \*===----------------------------------------------------------------------===*/
+#include "bench_clock.h"
+
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
-
-void omp_set_num_threads(int);
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 #if defined(__AVX512VNNI__) && defined(__AVX512F__)
 #define ISA "avx512-vnni"

@@ -42,30 +42,19 @@ FailureOr<std::vector<float>> mlir::qc::readFloatConstant(Value value) {
   auto floatType = cast<FloatType>(type.getElementType());
   if (floatType.isF32())
     return readF32Elements(constant.getValue());
+  FailureOr<std::vector<char>> bytes = readConstantBytes(value);
+  if (failed(bytes))
+    return failure();
+  unsigned width = floatType.getWidth();
   std::vector<float> out;
-  auto widen = [&](const APFloat &f) {
-    APFloat v = f;
+  out.reserve(type.getNumElements());
+  for (int64_t i = 0; i < type.getNumElements(); ++i) {
+    uint64_t bits = 0;
+    std::memcpy(&bits, bytes->data() + i * (width / 8), width / 8);
+    APFloat v(floatType.getFloatSemantics(), APInt(width, bits));
     bool lost;
     v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
     out.push_back(v.convertToFloat());
-  };
-  if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue())) {
-    for (const APFloat &f : dense.getValues<APFloat>())
-      widen(f);
-    return out;
-  }
-  auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue());
-  AsmResourceBlob *blob =
-      resource ? resource.getRawHandle().getBlob() : nullptr;
-  unsigned width = floatType.getWidth();
-  if (!blob ||
-      blob->getData().size() * 8 != size_t(type.getNumElements()) * width)
-    return failure();
-  ArrayRef<char> data = blob->getData();
-  for (int64_t i = 0; i < type.getNumElements(); ++i) {
-    uint64_t bits = 0;
-    std::memcpy(&bits, data.data() + i * (width / 8), width / 8);
-    widen(APFloat(floatType.getFloatSemantics(), APInt(width, bits)));
   }
   return out;
 }

@@ -9,12 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Conversion/Int8DotMatch.h"
+#include "passes/Conversion/Int8DotIntrinsics.h"
 #include "passes/Conversion/Passes.h"
-
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::qc {
 #define GEN_PASS_DEF_INT8DOTTOARMI8MMPASS
@@ -26,33 +22,17 @@ using namespace mlir::qc;
 
 namespace {
 
-struct DotToUSDOT final : OpRewritePattern<vector::MultiDimReductionOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(vector::MultiDimReductionOp op,
-                                PatternRewriter &rewriter) const override {
-    FailureOr<Int8Dot> dot = matchInt8Dot(op);
-    if (failed(dot))
-      return rewriter.notifyMatchFailure(op, "not a 4-wide u8 x s8 dot");
-    if (dot->lanes != 4)
-      return rewriter.notifyMatchFailure(op, "usdot has 4 i32 lanes");
-    // Overloaded on the accumulator and byte vector types.
-    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
-        op, op.getAcc().getType(),
-        rewriter.getStringAttr("llvm.aarch64.neon.usdot.v4i32.v16i8"),
-        ValueRange{dot->acc, dot->unsignedBytes, dot->signedBytes});
-    return success();
-  }
-};
-
 struct Int8DotToArmI8MMPass final
     : mlir::qc::impl::Int8DotToArmI8MMPassBase<Int8DotToArmI8MMPass> {
   using Base::Base;
 
   void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    patterns.add<DotToUSDOT>(&getContext());
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    // usdot has 4 i32 lanes; the intrinsic is overloaded on the
+    // accumulator and byte vector types.
+    auto intrinsicFor = [](int64_t lanes) -> std::string {
+      return lanes == 4 ? "llvm.aarch64.neon.usdot.v4i32.v16i8" : "";
+    };
+    if (failed(rewriteInt8Dots(getOperation(), intrinsicFor)))
       return signalPassFailure();
   }
 };

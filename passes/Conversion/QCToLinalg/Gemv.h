@@ -103,12 +103,22 @@ TaskSums buildInt8Rows(OpBuilder &b, Location loc, const GemvShape &s,
 int64_t pickInterleaveLanes(const GemvShape &s,
                             const GemvScheduleOptions &options);
 
+/// The weight's tensors in the row-interleaved layout, as new constants.
+struct InterleavedWeight {
+  Value packed, scales, zeroPoints;
+};
+
+/// Repacks `s.def`'s constants at compile time into the interleaved layout.
+/// Fails, leaving the IR as it was, when a constant cannot be read: call it
+/// before building anything else.
+FailureOr<InterleavedWeight> interleaveWeight(OpBuilder &b, Location loc,
+                                              const GemvShape &s);
+
 /// The [m, n] result of the row-interleaved int8 kernel on `x` [m, k] with
-/// `init` [m, n] (the bias or zeros); the weight is repacked here, at
-/// compile time. Fails, leaving the IR as it was, when a weight constant
-/// cannot be read.
-FailureOr<Value> buildInterleavedGemv(OpBuilder &b, Location loc,
-                                      const GemvShape &s, Value x, Value init);
+/// `init` [m, n] (the bias or zeros).
+Value buildInterleavedGemv(OpBuilder &b, Location loc, const GemvShape &s,
+                           const InterleavedWeight &weight, Value x,
+                           Value init);
 
 } // namespace mlir::qc::lowering
 

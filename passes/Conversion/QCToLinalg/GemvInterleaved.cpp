@@ -37,11 +37,6 @@ namespace {
 
 bool isConstant(Value v) { return !v || v.getDefiningOp<arith::ConstantOp>(); }
 
-/// The weight's tensors in the interleaved layout, as new constants.
-struct InterleavedWeight {
-  Value packed, scales, zeroPoints;
-};
-
 /// [n, cols] elements of `width` bytes -> [n / L, cols, L].
 std::vector<char> interleaveRows(ArrayRef<char> in, int64_t n, int64_t cols,
                                  int64_t width, int64_t lanes) {
@@ -52,65 +47,6 @@ std::vector<char> interleaveRows(ArrayRef<char> in, int64_t n, int64_t cols,
           &out[(((row / lanes) * cols + c) * lanes + row % lanes) * width],
           &in[(row * cols + c) * width], width);
   return out;
-}
-
-FailureOr<InterleavedWeight> interleaveWeight(OpBuilder &b, Location loc,
-                                              const GemvShape &s) {
-  QuantizedOperands stored(s.def);
-  // Read everything before creating anything: a failure leaves the IR as
-  // it was.
-  FailureOr<std::vector<char>> packed = readConstantBytes(stored.packed);
-  FailureOr<std::vector<char>> scales = readConstantBytes(stored.scales);
-  FailureOr<std::vector<char>> zeros =
-      stored.zeroPoints ? readConstantBytes(stored.zeroPoints)
-                        : FailureOr<std::vector<char>>(std::vector<char>());
-  if (failed(packed) || failed(scales) || failed(zeros))
-    return failure();
-  int64_t lanes = s.interleave, phases = s.phases, bits = s.bits;
-  int64_t rowBytes =
-      cast<RankedTensorType>(stored.packed.getType()).getDimSize(1);
-  int64_t chunk = 4 * phases, chunks = s.k / chunk;
-  unsigned mask = (1u << bits) - 1;
-  // A chunk (4P codes of a row) is one little-endian 32-bit word in both
-  // layouts; only its bit fields move. Field f = 4p + j (code k0 + f) goes
-  // from bits [f*bits, ...) to byte j, phase p: bits [8j + p*bits, ...).
-  SmallVector<std::pair<unsigned, unsigned>> moves;
-  for (int64_t p = 0; p < phases; ++p)
-    for (int64_t j = 0; j < 4; ++j)
-      moves.push_back(
-          {unsigned((4 * p + j) * bits), unsigned(8 * j + p * bits)});
-  std::vector<char> bytes(size_t(s.n) * chunks * 4);
-  for (int64_t row = 0; row < s.n; ++row) {
-    const char *in = packed->data() + row * rowBytes;
-    char *out =
-        bytes.data() + ((row / lanes) * chunks * lanes + row % lanes) * 4;
-    for (int64_t c = 0; c < chunks; ++c, in += 4, out += 4 * lanes) {
-      uint32_t word, result = 0;
-      std::memcpy(&word, in, 4);
-      for (auto [from, to] : moves)
-        result |= ((word >> from) & mask) << to;
-      std::memcpy(out, &result, 4);
-    }
-  }
-  std::string name = getLayerName(loc);
-  InterleavedWeight w;
-  w.packed = createConstant(
-      b, loc,
-      RankedTensorType::get({s.n / lanes, chunks, 4 * lanes}, b.getI8Type()),
-      bytes, name + ".packed.interleaved");
-  auto interleaveTable = [&](Value table, ArrayRef<char> data,
-                             StringRef suffix) {
-    Type element = cast<RankedTensorType>(table.getType()).getElementType();
-    int64_t width = element.getIntOrFloatBitWidth() / 8;
-    return createConstant(
-        b, loc, RankedTensorType::get({s.n / lanes, s.groups, lanes}, element),
-        interleaveRows(data, s.n, s.groups, width, lanes), name + suffix.str());
-  };
-  w.scales = interleaveTable(stored.scales, *scales, ".scales.interleaved");
-  if (stored.zeroPoints)
-    w.zeroPoints =
-        interleaveTable(stored.zeroPoints, *zeros, ".zero_points.interleaved");
-  return w;
 }
 
 /// x[m, k .. k + 4] (int8) broadcast to every i32 lane of a dot-product
@@ -301,6 +237,66 @@ Value addRows(OpBuilder &b, Location loc, Value tile, ArrayRef<Value> acc,
 
 } // namespace
 
+FailureOr<InterleavedWeight>
+mlir::qc::lowering::interleaveWeight(OpBuilder &b, Location loc,
+                                     const GemvShape &s) {
+  QuantizedOperands stored(s.def);
+  // Read everything before creating anything: a failure leaves the IR as
+  // it was.
+  FailureOr<std::vector<char>> packed = readConstantBytes(stored.packed);
+  FailureOr<std::vector<char>> scales = readConstantBytes(stored.scales);
+  FailureOr<std::vector<char>> zeros =
+      stored.zeroPoints ? readConstantBytes(stored.zeroPoints)
+                        : FailureOr<std::vector<char>>(std::vector<char>());
+  if (failed(packed) || failed(scales) || failed(zeros))
+    return failure();
+  int64_t lanes = s.interleave, phases = s.phases, bits = s.bits;
+  int64_t rowBytes =
+      cast<RankedTensorType>(stored.packed.getType()).getDimSize(1);
+  int64_t chunk = 4 * phases, chunks = s.k / chunk;
+  unsigned mask = (1u << bits) - 1;
+  // A chunk (4P codes of a row) is one little-endian 32-bit word in both
+  // layouts; only its bit fields move. Field f = 4p + j (code k0 + f) goes
+  // from bits [f*bits, ...) to byte j, phase p: bits [8j + p*bits, ...).
+  SmallVector<std::pair<unsigned, unsigned>> moves;
+  for (int64_t p = 0; p < phases; ++p)
+    for (int64_t j = 0; j < 4; ++j)
+      moves.push_back(
+          {unsigned((4 * p + j) * bits), unsigned(8 * j + p * bits)});
+  std::vector<char> bytes(size_t(s.n) * chunks * 4);
+  for (int64_t row = 0; row < s.n; ++row) {
+    const char *in = packed->data() + row * rowBytes;
+    char *out =
+        bytes.data() + ((row / lanes) * chunks * lanes + row % lanes) * 4;
+    for (int64_t c = 0; c < chunks; ++c, in += 4, out += 4 * lanes) {
+      uint32_t word, result = 0;
+      std::memcpy(&word, in, 4);
+      for (auto [from, to] : moves)
+        result |= ((word >> from) & mask) << to;
+      std::memcpy(out, &result, 4);
+    }
+  }
+  std::string name = getLayerName(loc);
+  InterleavedWeight w;
+  w.packed = createConstant(
+      b, loc,
+      RankedTensorType::get({s.n / lanes, chunks, 4 * lanes}, b.getI8Type()),
+      bytes, name + ".packed.interleaved");
+  auto interleaveTable = [&](Value table, ArrayRef<char> data,
+                             StringRef suffix) {
+    Type element = cast<RankedTensorType>(table.getType()).getElementType();
+    int64_t width = element.getIntOrFloatBitWidth() / 8;
+    return createConstant(
+        b, loc, RankedTensorType::get({s.n / lanes, s.groups, lanes}, element),
+        interleaveRows(data, s.n, s.groups, width, lanes), name + suffix.str());
+  };
+  w.scales = interleaveTable(stored.scales, *scales, ".scales.interleaved");
+  if (stored.zeroPoints)
+    w.zeroPoints =
+        interleaveTable(stored.zeroPoints, *zeros, ".zero_points.interleaved");
+  return w;
+}
+
 int64_t mlir::qc::lowering::pickInterleaveLanes(const GemvShape &s,
                                                 const GemvScheduleOptions &o) {
   if (!s.def || !s.actBlock || !o.interleave)
@@ -315,13 +311,10 @@ int64_t mlir::qc::lowering::pickInterleaveLanes(const GemvShape &s,
   return 0;
 }
 
-FailureOr<Value> mlir::qc::lowering::buildInterleavedGemv(OpBuilder &b,
-                                                          Location loc,
-                                                          const GemvShape &s,
-                                                          Value x, Value init) {
-  FailureOr<InterleavedWeight> weight = interleaveWeight(b, loc, s);
-  if (failed(weight))
-    return failure();
+Value mlir::qc::lowering::buildInterleavedGemv(OpBuilder &b, Location loc,
+                                               const GemvShape &s,
+                                               const InterleavedWeight &weight,
+                                               Value x, Value init) {
   Int8Input input = prepareInt8Input(b, loc, x, s, /*interleaved=*/true);
   int64_t lanes = s.interleave, vecs = s.rowsPerTask / lanes;
   auto forall = scf::ForallOp::create(
@@ -330,7 +323,7 @@ FailureOr<Value> mlir::qc::lowering::buildInterleavedGemv(OpBuilder &b,
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getTerminator());
   Value taskIndex = forall.getInductionVar(0);
-  InterleavedTask task{s, *weight, input, {}};
+  InterleavedTask task{s, weight, input, {}};
   for (int64_t i = 0; i < vecs; ++i)
     task.rowBlocks.push_back(arith::AddIOp::create(
         b, loc,

@@ -35,6 +35,7 @@
 #include "mlir/IR/PatternMatch.h"
 
 #include <limits>
+#include <optional>
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -164,6 +165,14 @@ TaskSums buildQuantizedRows(OpBuilder &b, Location loc, const GemvShape &s,
 LogicalResult lowerLinearAsGemv(LinearOp op, PatternRewriter &rewriter,
                                 const GemvShape &s) {
   Location loc = op.getLoc();
+  std::optional<InterleavedWeight> interleaved;
+  if (s.interleave) {
+    // First: the only step that can fail, before anything is built.
+    FailureOr<InterleavedWeight> weight = interleaveWeight(rewriter, loc, s);
+    if (failed(weight))
+      return failure();
+    interleaved = *weight;
+  }
   MLIRContext *ctx = rewriter.getContext();
   Type f32 = rewriter.getF32Type();
   auto flatType = RankedTensorType::get({s.m, s.k}, f32);
@@ -196,11 +205,10 @@ LogicalResult lowerLinearAsGemv(LinearOp op, PatternRewriter &rewriter,
               })
               .getResult(0);
     }
-    if (s.interleave) {
-      FailureOr<Value> result = buildInterleavedGemv(rewriter, loc, s, x, init);
-      if (failed(result))
-        return failure();
-      rewriter.replaceOp(op, reshapeToOrFromMatrix(rewriter, loc, *result,
+    if (interleaved) {
+      Value result =
+          buildInterleavedGemv(rewriter, loc, s, *interleaved, x, init);
+      rewriter.replaceOp(op, reshapeToOrFromMatrix(rewriter, loc, result,
                                                    op.getResult().getType()));
       return success();
     }

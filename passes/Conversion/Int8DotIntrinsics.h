@@ -1,17 +1,24 @@
-//===- Int8DotMatch.h - The target-neutral int8 dot product -----*- C++ -*-===//
+//===- Int8DotIntrinsics.h - Int8 dot products as intrinsics ----*- C++ -*-===//
 //
 // The int8 GEMV kernels write a 4-wide u8 x s8 dot product as
 //   multi_reduction<add>(shape_cast(muli(extui(u8), extsi(s8))) : Nx4, acc)
 // and each target that has an instruction for it (x86 vpdpbusd, AArch64
-// usdot) matches that form here and rewrites it into its intrinsic.
+// usdot) rewrites that form into its intrinsic with the pattern here; the
+// passes only say which intrinsic serves which width.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef QC_PASSES_CONVERSION_INT8DOTMATCH_H
-#define QC_PASSES_CONVERSION_INT8DOTMATCH_H
+#ifndef QC_PASSES_CONVERSION_INT8DOTINTRINSICS_H
+#define QC_PASSES_CONVERSION_INT8DOTINTRINSICS_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <functional>
+#include <string>
 
 namespace mlir::qc {
 
@@ -64,6 +71,41 @@ inline FailureOr<Int8Dot> matchInt8Dot(vector::MultiDimReductionOp op) {
   return dot;
 }
 
+/// The intrinsic computing a dot product of `lanes` i32 lanes (operands:
+/// acc, unsigned bytes, signed bytes), or "" when the target has none.
+using Int8DotIntrinsicFn = std::function<std::string(int64_t lanes)>;
+
+/// Rewrites each matched dot product into its intrinsic's call.
+struct Int8DotToIntrinsic final
+    : OpRewritePattern<vector::MultiDimReductionOp> {
+  Int8DotToIntrinsic(MLIRContext *ctx, Int8DotIntrinsicFn intrinsicFor)
+      : OpRewritePattern(ctx), intrinsicFor(std::move(intrinsicFor)) {}
+
+  LogicalResult matchAndRewrite(vector::MultiDimReductionOp op,
+                                PatternRewriter &rewriter) const override {
+    FailureOr<Int8Dot> dot = matchInt8Dot(op);
+    if (failed(dot))
+      return rewriter.notifyMatchFailure(op, "not a 4-wide u8 x s8 dot");
+    std::string name = intrinsicFor(dot->lanes);
+    if (name.empty())
+      return rewriter.notifyMatchFailure(op, "no instruction of this width");
+    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
+        op, op.getAcc().getType(), rewriter.getStringAttr(name),
+        ValueRange{dot->acc, dot->unsignedBytes, dot->signedBytes});
+    return success();
+  }
+
+  Int8DotIntrinsicFn intrinsicFor;
+};
+
+/// Applies Int8DotToIntrinsic under `root`.
+inline LogicalResult rewriteInt8Dots(Operation *root,
+                                     Int8DotIntrinsicFn intrinsicFor) {
+  RewritePatternSet patterns(root->getContext());
+  patterns.add<Int8DotToIntrinsic>(root->getContext(), std::move(intrinsicFor));
+  return applyPatternsGreedily(root, std::move(patterns));
+}
+
 } // namespace mlir::qc
 
-#endif // QC_PASSES_CONVERSION_INT8DOTMATCH_H
+#endif // QC_PASSES_CONVERSION_INT8DOTINTRINSICS_H
