@@ -13,6 +13,7 @@
 
 #include "targets/Common/TargetBackend.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringMap.h"
 
@@ -66,6 +67,10 @@ FailureOr<llvm::StringMap<LayerStatistics>>
 calibrate(MLIRContext &ctx, const CalibrationOptions &options,
           const std::vector<CalibrationArray> &set, ModuleOp quantizedSource,
           ArrayRef<std::string> layerNames);
+
+/// Copies every quantized weight of `source` into the layer of the same
+/// name in `target` (a model imported again at other shapes).
+void transplantQuantizedWeights(ModuleOp source, func::FuncOp target);
 
 /// Attaches qc.hessian / qc.act_mean_abs / qc.act_samples to the layers of
 /// `module` named in `stats`.

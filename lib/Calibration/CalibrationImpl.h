@@ -30,10 +30,6 @@ struct LayerProbe {
   SmallVector<int64_t> strides, pads, dilations;
 };
 
-/// Copies every quantized weight of `source` into the layer of the same
-/// name in `target`.
-void transplantQuantizedWeights(ModuleOp source, func::FuncOp target);
-
 /// Appends the input of every layer in `names` to the entry's results.
 FailureOr<std::vector<LayerProbe>> instrument(func::FuncOp func,
                                               ArrayRef<std::string> names);

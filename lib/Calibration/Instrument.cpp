@@ -21,8 +21,8 @@ using namespace mlir::qc::calibration;
 
 /// Copies every quantized weight of `source` into the layer of the same
 /// name in `target`.
-void mlir::qc::calibration::transplantQuantizedWeights(ModuleOp source,
-                                                       func::FuncOp target) {
+void mlir::qc::transplantQuantizedWeights(ModuleOp source,
+                                          func::FuncOp target) {
   llvm::StringMap<QuantizedWeightOp> quantized;
   source.walk([&](QuantizableLayer layer) {
     if (auto q =

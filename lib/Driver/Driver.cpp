@@ -11,6 +11,7 @@
 #include "lib/Calibration/Calibration.h"
 #include "lib/Driver/DriverOptionChecks.h"
 #include "lib/Driver/FileSafety.h"
+#include "lib/Driver/Generator.h"
 #include "lib/Import/ONNXImporter.h"
 #include "lib/Pipelines/Pipelines.h"
 #include "lib/Support/LayerQuantization.h"
@@ -198,8 +199,10 @@ void summarizeFloatLayers(ModuleOp module) {
                  << " more (see --report)\n";
 }
 
+/// Quantizes `module` as the options say; `kv` is set for a generator,
+/// whose calibration data then needs only input_ids.
 LogicalResult runQuantization(ModuleOp module, const DriverOptions &options,
-                              StringRef reportPath) {
+                              StringRef reportPath, const KVCacheModel *kv) {
   MLIRContext &ctx = *module.getContext();
   bool mixed = options.avgBits || options.maxWeightBytes;
   bool calibrated =
@@ -207,6 +210,8 @@ LogicalResult runQuantization(ModuleOp module, const DriverOptions &options,
   std::vector<CalibrationArray> calibration;
   if (!options.calibration.empty()) {
     std::string error = loadCalibrationSet(options.calibration, calibration);
+    if (error.empty() && kv)
+      error = kv->completeCalibration(calibration);
     if (!error.empty())
       return emitError(module.getLoc()) << error;
   }
@@ -267,6 +272,9 @@ LogicalResult runQuantization(ModuleOp module, const DriverOptions &options,
     q.actOrder = options.actOrder;
     q.staticGroups = options.staticGroups;
     q.damp = options.damp;
+    // A generator's two steps share the layers' weights but not the
+    // producers 1/s could be folded into.
+    q.foldScales = kv == nullptr;
     PassManager pm(&ctx);
     buildQuantizationPipeline(pm, q);
     return pm.run(module);
@@ -432,8 +440,33 @@ int compile(const DriverOptions &options, MLIRContext &ctx, StringRef output,
   }
   std::vector<std::string> externalDataFiles;
   importOptions.externalDataFiles = &externalDataFiles;
+  // A generator is imported twice: the decode step (`module`, one token
+  // per row after max_context - 1 cached positions) and the prefill step
+  // (a prompt chunk from an empty cache), which is the one quantized.
+  std::optional<KVCacheModel> kv;
+  OwningOpRef<ModuleOp> prefill;
+  if (options.maxContext) {
+    FailureOr<KVCacheModel> recognized = recognizeKVCacheModel(options, &ctx);
+    if (failed(recognized))
+      return 1;
+    kv = std::move(*recognized);
+    prefill = importONNXFile(options.inputPath, &ctx,
+                             kv->stepImport(importOptions, kv->prefillTokens,
+                                            /*past=*/0));
+    if (!prefill || failed(verify(*prefill)))
+      return 1;
+    if (options.progress)
+      llvm::errs() << "quantc: generator: model-kv export with "
+                   << kv->caches.size() / 2 << " layers of KV caches ["
+                   << kv->batch << ", " << kv->caches.front().dims[1] << ", "
+                   << kv->maxContext << ", " << kv->caches.front().dims[3]
+                   << "], prefill " << kv->prefillTokens
+                   << " tokens per step\n";
+  }
   OwningOpRef<ModuleOp> module =
-      importONNXFile(options.inputPath, &ctx, importOptions);
+      importONNXFile(options.inputPath, &ctx,
+                     kv ? kv->stepImport(importOptions, 1, kv->maxContext - 1)
+                        : importOptions);
   if (!module || failed(verify(*module)))
     return 1;
   // The external data files are known only now that the model was read;
@@ -455,8 +488,15 @@ int compile(const DriverOptions &options, MLIRContext &ctx, StringRef output,
     return 0;
   };
   if (options.compileTo == CompilePhase::Import)
-    return writeText([&](raw_ostream &os) { module->print(os); });
-  if (failed(runQuantization(*module, options, reportPath)))
+    return writeText([&](raw_ostream &os) {
+      if (prefill)
+        prefill->print(os);
+      module->print(os);
+    });
+  if (failed(runQuantization(prefill ? *prefill : *module, options, reportPath,
+                             kv ? &*kv : nullptr)))
+    return 1;
+  if (kv && failed(assembleGenerator(*prefill, *module, *kv, options)))
     return 1;
 
   if (options.compileTo == CompilePhase::Quantized ||

@@ -69,6 +69,21 @@ std::string checkValues(const DriverOptions &o) {
     return "--precision-plan needs --avg-bits or --max-weight-bytes";
   if (o.maxTensorBytes <= 0)
     return "--max-tensor-bytes must be positive";
+  bool generator = o.maxContext != 0;
+  if (o.maxContext < 0 || o.maxContext == 1 ||
+      o.maxContext > (int64_t(1) << 24))
+    return "--max-context must be in [2, 16777216], got " +
+           std::to_string(o.maxContext);
+  if (!generator &&
+      (o.prefillTokens || o.generatorBatch != 1 || !o.vocabPath.empty()))
+    return "--prefill-tokens, --generator-batch and --vocab need "
+           "--max-context=N (a generator)";
+  if (o.prefillTokens < 0 || (generator && o.prefillTokens > o.maxContext))
+    return "--prefill-tokens must be in [1, --max-context], got " +
+           std::to_string(o.prefillTokens);
+  if (o.generatorBatch < 1 || o.generatorBatch > 4096)
+    return "--generator-batch must be in [1, 4096], got " +
+           std::to_string(o.generatorBatch);
   return "";
 }
 
@@ -82,6 +97,8 @@ std::vector<std::string> mlir::qc::getInputFiles(const DriverOptions &o) {
     inputs.push_back(fileOfSpec(spec).str());
   if (!o.precisionPlan.empty())
     inputs.push_back(o.precisionPlan);
+  if (!o.vocabPath.empty())
+    inputs.push_back(o.vocabPath);
   return inputs;
 }
 
@@ -108,6 +125,9 @@ LogicalResult mlir::qc::verifyDriverOptions(const DriverOptions &o,
     }
   if (!o.precisionPlan.empty() &&
       failed(checkInputFile("--precision-plan", o.precisionPlan, error)))
+    return failure();
+  if (!o.vocabPath.empty() &&
+      failed(checkInputFile("--vocab", o.vocabPath, error)))
     return failure();
   std::vector<std::string> inputs = getInputFiles(o);
   if (failed(checkOutputPath("-o", output, inputs, error)))

@@ -52,12 +52,18 @@ void mlir::qc::buildLinalgLoweringPipeline(
 }
 
 void mlir::qc::buildBufferizationPipeline(OpPassManager &pm) {
+  // Equal weights (a generator's two steps, repacked twice) become one
+  // global.
+  pm.addPass(createDeduplicateConstantsPass());
   pm.addNestedPass<func::FuncOp>(createPrepareEntryABIPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // A generator's updated KV caches are their arguments' buffers (written
+  // in place); they stop being results.
+  pm.addNestedPass<func::FuncOp>(createDropInPlaceResultsPass());
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
@@ -170,6 +176,7 @@ void mlir::qc::buildQuantizationPipeline(
     AWQPassOptions awq;
     common(awq);
     awq.requireStatistics = options.requireStatistics;
+    awq.foldScales = options.foldScales;
     func.addPass(createAWQPass(awq));
     return;
   }

@@ -103,6 +103,8 @@ struct QuantizationPipelineOptions {
   bool actOrder = false;
   bool staticGroups = false;
   double damp = 0.01;
+  // AWQ: 1/s may be folded into the layers' producers.
+  bool foldScales = true;
 };
 void buildQuantizationPipeline(OpPassManager &pm,
                                const QuantizationPipelineOptions &options);

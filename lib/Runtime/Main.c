@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include "Generate.h"
 #include "Npy.h"
 
 #include <errno.h>
@@ -58,8 +59,8 @@ static void report_index_error(void) {
     desc += strlen(desc) + 1;
   error("%s: index %lld is out of range [%lld, %lld) (ONNX makes it an error; "
         "no outputs written)",
-        desc && *desc ? desc : "an index check", (long long)qc_model_index_error[1],
-        (long long)-dim, (long long)dim);
+        desc && *desc ? desc : "an index check",
+        (long long)qc_model_index_error[1], (long long)-dim, (long long)dim);
 }
 
 /* Descriptor names come from ONNX and may legally be empty; never NULL. */
@@ -131,6 +132,8 @@ static void print_help(const char *prog) {
                      width);
   print_tensor_table(stdout, "outputs", qc_model.outputs, qc_model.num_outputs,
                      width);
+  if (&qc_generator)
+    qc_generate_usage(stdout);
 }
 
 /* Writes `s` as a JSON string (quotes, backslashes and control characters
@@ -473,6 +476,15 @@ int main(int argc, char **argv) {
 #endif
   if (check_descriptor() != 0)
     return EXIT_RUN_ERROR;
+  for (i = 1; i < argc; ++i)
+    if (strcmp(argv[i], "--generate") == 0) {
+      if (!&qc_generator || !qc_generator_prefill) {
+        error("--generate: this model is not a generator (compile a model-kv "
+              "export with quantc --max-context=N)");
+        return EXIT_USAGE;
+      }
+      return qc_generate_main(argc, argv);
+    }
   ni = qc_model.num_inputs;
   no = qc_model.num_outputs;
 

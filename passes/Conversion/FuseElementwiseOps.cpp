@@ -11,10 +11,10 @@
 #include "passes/Conversion/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
-#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
-#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
@@ -73,7 +73,8 @@ struct RebuildUnsignedSplats final : OpRewritePattern<arith::ConstantOp> {
         llvm::none_of(op->getUsers(), llvm::IsaPred<linalg::LinalgOp>))
       return failure();
     Type unsignedType = type.getElementType();
-    Type signless = rewriter.getIntegerType(unsignedType.getIntOrFloatBitWidth());
+    Type signless =
+        rewriter.getIntegerType(unsignedType.getIntOrFloatBitWidth());
     Location loc = op.getLoc();
     Value scalar = arith::ConstantOp::create(
         rewriter, loc,

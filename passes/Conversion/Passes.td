@@ -274,4 +274,88 @@ def PrepareEntryABIPass : Pass<"qc-prepare-entry-abi", "func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def KVCacheInPlacePass : Pass<"qc-kv-cache-in-place", "func::FuncOp"> {
+  let summary = "Turns a model-kv step into one updating a fixed-size cache in place";
+  let description = [{
+    A decoder exported in the Hugging Face convention takes its cache as
+    inputs `past_key_values.{i}.key|value` [batch, heads, past, dim] and
+    returns `present.{i}.key|value` = Concat(past, new) along axis 2. A
+    generator instead owns one buffer of `max-context` positions per cache,
+    allocated once: this pass makes each past argument that buffer (marked
+    `qc.kv_cache`, [batch, heads, max-context, dim]) and each present result
+    the same buffer after the step, written where the step's new positions
+    go, so no step copies the cache.
+
+    * decode (`prefill=false`): the function was imported with past =
+      max-context - seq. Its Concat (an insert of past then of the new
+      positions into an empty tensor) becomes an insert of the new positions
+      into the cache at slot `cache_position`, a new `tensor<i64>` argument.
+      Attention then reads all max-context slots; the attention mask marks
+      the valid ones, so a mask built from shapes stays exact for one token.
+    * prefill (`prefill=true`): imported with past = 0, so present is just
+      the new positions; they are inserted into the cache at slot 0.
+
+    ```mlir
+    // decode, max-context = 8, past imported with 7 positions
+    %e = tensor.empty() : tensor<1x2x8x4xf32>
+    %0 = tensor.insert_slice %past into %e[0, 0, 0, 0] [1, 2, 7, 4] [1, 1, 1, 1]
+    %1 = tensor.insert_slice %new into %0[0, 0, 7, 0] [1, 2, 1, 4] [1, 1, 1, 1]
+    // becomes (with %p from the cache_position argument)
+    %1 = tensor.insert_slice %new into %cache[0, 0, %p, 0] [1, 2, 1, 4] [1, 1, 1, 1]
+    ```
+
+    A past input whose present is not such a Concat, a missing present, or
+    a cache of the wrong length is an error naming the input.
+  }];
+  let options = [
+    Option<"maxContext", "max-context", "int64_t", "0",
+           "Positions of every cache buffer">,
+    Option<"prefill", "prefill", "bool", "false",
+           "The prefill step (past imported empty) instead of the decode step">,
+  ];
+  let dependentDialects = ["::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect"];
+}
+
+def DeduplicateConstantsPass : Pass<"qc-deduplicate-constants", "ModuleOp"> {
+  let summary = "Makes constants with the same type and bytes share one attribute";
+  let description = [{
+    Weights are `dense_resource` blobs, which compare by handle, not by
+    content: the same initializer imported twice (a generator's prefill and
+    decode steps) or the same repacked weight built by two functions would
+    become two globals in the binary. Every `arith.constant` whose value is
+    a `dense_resource` takes the attribute of the first constant in the
+    module with the same type and the same bytes, so bufferization makes
+    one global of them.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def DropInPlaceResultsPass : Pass<"qc-drop-in-place-results", "func::FuncOp"> {
+  let summary = "Drops KV cache results that are their argument buffers";
+  let description = [{
+    Runs right after one-shot bufferization. A generator's updated KV cache
+    (a result marked `qc.kv_cache`) is returned as the argument buffer it
+    was written into; the caller already owns it, so the result goes away
+    rather than becoming an out-param copy of the whole cache.
+    (`drop-equivalent-buffer-results` does this for private functions only;
+    the entries are public.) A marked result that is not an argument of the
+    function means bufferization copied the cache: an error.
+
+    ```mlir
+    func.func @step(%x: memref<4xf32>, %cache: memref<8xf32>)
+        -> (memref<4xf32>, memref<8xf32> {qc.kv_cache}) {
+      ...
+      return %y, %cache : memref<4xf32>, memref<8xf32>
+    }
+    // becomes
+    func.func @step(%x: memref<4xf32>, %cache: memref<8xf32>) -> memref<4xf32> {
+      ...
+      return %y : memref<4xf32>
+    }
+    ```
+  }];
+}
+
 #endif // QC_PASSES_CONVERSION_PASSES_TD

@@ -2,7 +2,8 @@
 //
 // The rewrites the qc_model ABI needs before bufferization, as a pass so
 // that a pipeline run in quantc-opt reproduces the driver exactly: inputs
-// belong to the caller (bufferization must not write into them), the ONNX
+// belong to the caller (bufferization must not write into them, except
+// into a generator's KV caches, which exist to be updated), the ONNX
 // names were read into the ModelSignature and mean nothing to LLVM, and
 // empty multi-dimensional boundary tensors are flattened.
 //
@@ -75,10 +76,14 @@ struct PrepareEntryABIPass final
       return;
     MLIRContext *ctx = func.getContext();
     for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+      // A KV cache is the one buffer a step writes in place.
+      bool cache = func.getArgAttr(i, kKVCacheAttr) != nullptr;
       func.setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,
-                      BoolAttr::get(ctx, false));
+                      BoolAttr::get(ctx, cache));
       func.removeArgAttr(i, kTensorNameAttr);
+      func.removeArgAttr(i, kKVCacheAttr);
     }
+    // (qc.kv_cache stays on results: qc-drop-in-place-results reads it.)
     for (unsigned i = 0; i < func.getNumResults(); ++i)
       func.removeResultAttr(i, StringAttr::get(ctx, kTensorNameAttr));
     flattenEmptyBoundaryTensors(func);

@@ -227,8 +227,9 @@ struct AWQPass final : mlir::qc::impl::AWQPassBase<AWQPass> {
     SmallVector<Operation *> ops;
     for (LayerToQuantize *layer : group)
       ops.push_back(layer->layer);
-    bool folded = !identity && foldIntoProducer(first.layer->getOperand(0), ops,
-                                                multipliers);
+    bool folded =
+        !identity && foldScales &&
+        foldIntoProducer(first.layer->getOperand(0), ops, multipliers);
     int64_t numGroups = awq.spec.numGroups(k), row = 0;
     for (LayerToQuantize *layer : group) {
       // This layer's rows of the group's codes and parameters.

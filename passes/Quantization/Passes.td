@@ -128,6 +128,10 @@ def AWQPass : Pass<"qc-awq", "func::FuncOp"> {
            "Search per-group clipping ranges">,
     Option<"maxShrink", "max-shrink", "double", "0.5",
            "Largest fraction the clip search shrinks a range by">,
+    Option<"foldScales", "fold-scales", "bool", "true",
+           "Fold 1/s into the producer where it can (else always column "
+           "scales: a weight shared by several functions, whose producers "
+           "are not, must keep them)">,
   ];
   let dependentDialects = ["::mlir::qc::QCDialect",
                            "::mlir::arith::ArithDialect"];

@@ -209,12 +209,30 @@ translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
   if (entry->arg_size() != numBuffers || !entry->getReturnType()->isVoidTy()) {
     module.emitError("internal error: lowered entry takes ")
         << entry->arg_size() << " arguments, expected " << numBuffers
-        << " buffers and no results";
+        << " buffers and no results"
+        << (signature.generator ? " (was a KV cache copied instead of "
+                                  "updated in place?)"
+                                : "");
     return nullptr;
+  }
+  // A generator's prefill step is a second entry over the same weights.
+  llvm::Function *prefill = nullptr;
+  if (signature.generator) {
+    prefill = llvmModule->getFunction(kPrefillFunction);
+    const GeneratorSignature &gen = *signature.generator;
+    if (!prefill || prefill->arg_size() !=
+                        gen.prefillInputs.size() + gen.prefillOutputs.size()) {
+      module.emitError("internal error: the lowered prefill step does not "
+                       "take its ")
+          << gen.prefillInputs.size() + gen.prefillOutputs.size()
+          << " buffers (was a KV cache copied instead of updated in place?)";
+      return nullptr;
+    }
+    prefill->setLinkage(llvm::GlobalValue::InternalLinkage);
   }
   // Only the interface below is exported; the entry may be inlined into it.
   entry->setLinkage(llvm::GlobalValue::InternalLinkage);
-  addModelInterface(*llvmModule, entry, signature);
+  addModelInterface(*llvmModule, entry, signature, prefill);
 
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
@@ -235,8 +253,11 @@ translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
                                                   : llvm::OptimizationLevel::O3;
   // Before the interface may inline the entry: bounded functions keep
   // LLVM's optimization time linear in the model's size.
-  if (optLevel > 0)
+  if (optLevel > 0) {
     splitIntoBoundedFunctions(*entry, kMaxInstructionsPerFunction);
+    if (prefill)
+      splitIntoBoundedFunctions(*prefill, kMaxInstructionsPerFunction);
+  }
   if (optLevel == 0)
     pb.buildO0DefaultPipeline(level).run(*llvmModule, mam);
   else

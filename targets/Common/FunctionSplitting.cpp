@@ -3,9 +3,9 @@
 #include "targets/Common/FunctionSplitting.h"
 
 #include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/Analysis/PostDominators.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/Function.h"
-#include "llvm/Analysis/PostDominators.h"
 #include "llvm/Transforms/Utils/CodeExtractor.h"
 
 #include <vector>

@@ -15,9 +15,11 @@
 namespace mlir::qc {
 
 /// Adds qc_model and qc_model_run (see qc_model.h) to `module`, calling
-/// `entry` with inputs then outputs as bare pointers.
+/// `entry` with inputs then outputs as bare pointers; for a generator also
+/// qc_generator and qc_generator_prefill, which calls `prefill`.
 void addModelInterface(llvm::Module &module, llvm::Function *entry,
-                       const ModelSignature &signature);
+                       const ModelSignature &signature,
+                       llvm::Function *prefill = nullptr);
 
 } // namespace mlir::qc
 

@@ -32,6 +32,31 @@ getTensorSignature(func::FuncOp func, Type type, DictionaryAttr attrs,
   return sig;
 }
 
+/// The buffers of `func`: every argument, then the results that are not
+/// in-place KV caches.
+static LogicalResult readBuffers(func::FuncOp func,
+                                 std::vector<TensorSignature> &inputs,
+                                 std::vector<TensorSignature> &outputs) {
+  FunctionType type = func.getFunctionType();
+  for (unsigned i = 0; i < type.getNumInputs(); ++i) {
+    auto t = getTensorSignature(func, type.getInput(i), func.getArgAttrDict(i),
+                                "input", i);
+    if (failed(t))
+      return failure();
+    inputs.push_back(*t);
+  }
+  for (unsigned i = 0; i < type.getNumResults(); ++i) {
+    if (func.getResultAttr(i, kKVCacheAttr))
+      continue;
+    auto t = getTensorSignature(func, type.getResult(i),
+                                func.getResultAttrDict(i), "output", i);
+    if (failed(t))
+      return failure();
+    outputs.push_back(*t);
+  }
+  return success();
+}
+
 FailureOr<ModelSignature> mlir::qc::getModelSignature(ModuleOp module) {
   auto func = module.lookupSymbol<func::FuncOp>(kEntryFunction);
   if (!func)
@@ -41,20 +66,22 @@ FailureOr<ModelSignature> mlir::qc::getModelSignature(ModuleOp module) {
     sig.name = name.str();
   else
     sig.name = "model";
-  FunctionType type = func.getFunctionType();
-  for (unsigned i = 0; i < type.getNumInputs(); ++i) {
-    auto t = getTensorSignature(func, type.getInput(i), func.getArgAttrDict(i),
-                                "input", i);
-    if (failed(t))
-      return failure();
-    sig.inputs.push_back(*t);
-  }
-  for (unsigned i = 0; i < type.getNumResults(); ++i) {
-    auto t = getTensorSignature(func, type.getResult(i),
-                                func.getResultAttrDict(i), "output", i);
-    if (failed(t))
-      return failure();
-    sig.outputs.push_back(*t);
-  }
+  if (failed(readBuffers(func, sig.inputs, sig.outputs)))
+    return failure();
+  auto generator = module->getAttrOfType<DictionaryAttr>(kGeneratorAttr);
+  if (!generator)
+    return sig;
+  auto prefill = module.lookupSymbol<func::FuncOp>(kPrefillFunction);
+  if (!prefill)
+    return module.emitError() << "generator without a prefill function '"
+                              << kPrefillFunction << "'";
+  GeneratorSignature &gen = sig.generator.emplace();
+  gen.maxContext = generator.getAs<IntegerAttr>("max_context").getInt();
+  gen.prefillTokens = generator.getAs<IntegerAttr>("prefill_tokens").getInt();
+  if (auto vocab = generator.getAs<ArrayAttr>("vocab"))
+    for (Attribute entry : vocab)
+      gen.vocab.push_back(cast<StringAttr>(entry).str());
+  if (failed(readBuffers(prefill, gen.prefillInputs, gen.prefillOutputs)))
+    return failure();
   return sig;
 }

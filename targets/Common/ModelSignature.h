@@ -14,6 +14,7 @@
 #include "mlir/Support/LLVM.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,13 +27,25 @@ struct TensorSignature {
   std::vector<int64_t> shape;
 };
 
-struct ModelSignature {
-  std::string name;
-  std::vector<TensorSignature> inputs, outputs;
+/// What a generator (a module with qc.generator) adds: its prefill step's
+/// buffers and the facts the runtime's generation loop needs.
+struct GeneratorSignature {
+  int64_t maxContext = 0, prefillTokens = 0;
+  std::vector<std::string> vocab; ///< Empty without --vocab.
+  std::vector<TensorSignature> prefillInputs, prefillOutputs;
 };
 
-/// Reads the signature of the entry function (before lowering). Fails with
-/// a diagnostic for dynamic shapes or element types the runtime lacks.
+struct ModelSignature {
+  std::string name;
+  /// The buffers of the entry (a generator's decode step). Results that
+  /// are KV caches (qc.kv_cache) are their arguments' buffers, not outputs.
+  std::vector<TensorSignature> inputs, outputs;
+  std::optional<GeneratorSignature> generator;
+};
+
+/// Reads the signature of the entry function (before lowering), and of
+/// the prefill step for a generator. Fails with a diagnostic for dynamic
+/// shapes or element types the runtime lacks.
 FailureOr<ModelSignature> getModelSignature(ModuleOp module);
 
 } // namespace mlir::qc

@@ -130,6 +130,26 @@ static cl::opt<std::string>
                   cl::desc("JSON {\"layer\": bits} fixing layers' widths"),
                   cl::value_desc("plan.json"), cl::cat(category));
 
+static cl::opt<int64_t> maxContext(
+    "max-context",
+    cl::desc("Build a generator from a model-kv export (past_key_values.* "
+             "inputs, present.* outputs) with KV caches of N positions"),
+    cl::value_desc("N"), cl::init(0), cl::cat(category));
+static cl::opt<int64_t> prefillTokens(
+    "prefill-tokens",
+    cl::desc("Generator: prompt tokens per prefill step (default: "
+             "min(max context, 64))"),
+    cl::init(0), cl::cat(category));
+static cl::opt<int64_t>
+    generatorBatch("generator-batch",
+                   cl::desc("Generator: prompt rows per step (default 1)"),
+                   cl::init(1), cl::cat(category));
+static cl::opt<std::string>
+    vocabPath("vocab",
+              cl::desc("Generator: char vocabulary JSON ({\"type\": "
+                       "\"char\", \"itos\": [...]}) for --prompt TEXT"),
+              cl::value_desc("vocab.json"), cl::cat(category));
+
 static cl::opt<EmitKind> emit(
     "emit", cl::desc("What to produce"), cl::init(EmitKind::Exe),
     cl::values(
@@ -242,6 +262,10 @@ int main(int argc, char **argv) {
   options.indexChecks = indexChecks;
   options.candidateBits = candidateBits;
   options.precisionPlan = precisionPlan;
+  options.maxContext = maxContext;
+  options.prefillTokens = prefillTokens;
+  options.generatorBatch = generatorBatch;
+  options.vocabPath = vocabPath;
   options.emit = emit;
   options.compileTo = compileTo;
   options.threads = threads;

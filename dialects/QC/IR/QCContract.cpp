@@ -72,12 +72,44 @@ LogicalResult verifyInteger(Operation *op, NamedAttribute attr,
 
 LogicalResult verifyTensorNameAttr(Operation *op, NamedAttribute attr,
                                    StringRef kind) {
+  if (attr.getName() == kKVCacheAttr) {
+    if (isa<UnitAttr>(attr.getValue()))
+      return success();
+    return op->emitOpError() << "'" << kKVCacheAttr << "' of a " << kind
+                             << " must be a unit attribute";
+  }
   if (attr.getName() != kTensorNameAttr)
     return op->emitOpError() << "unknown qc attribute '"
                              << attr.getName().getValue() << "' on a " << kind;
   if (!isa<StringAttr>(attr.getValue()))
     return op->emitOpError() << "'" << kTensorNameAttr << "' of a " << kind
                              << " must be a string, got " << attr.getValue();
+  return success();
+}
+
+/// qc.generator: {max_context, prefill_tokens > 0 with prefill_tokens <=
+/// max_context, optional vocab of strings}.
+LogicalResult verifyGeneratorAttr(Operation *op, NamedAttribute attr) {
+  auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
+  auto positive = [&](StringRef key) -> int64_t {
+    auto v = dict ? dict.getAs<IntegerAttr>(key) : IntegerAttr();
+    return v && v.getInt() > 0 ? v.getInt() : -1;
+  };
+  int64_t context = positive("max_context"),
+          prefill = positive("prefill_tokens");
+  auto vocab = dict ? dict.get("vocab") : Attribute();
+  auto vocabArray = dyn_cast_if_present<ArrayAttr>(vocab);
+  bool vocabOk =
+      !vocab || (vocabArray && llvm::all_of(vocabArray, [](Attribute a) {
+                   return isa<StringAttr>(a);
+                 }));
+  if (!isa<ModuleOp>(op) || context < 0 || prefill < 0 || prefill > context ||
+      !vocabOk || dict.size() != (vocab ? 3u : 2u))
+    return op->emitOpError()
+           << "attribute '" << kGeneratorAttr
+           << "' must be a module's {max_context = N, prefill_tokens = C "
+              "(0 < C <= N), vocab = [strings] (optional)}, got "
+           << attr.getValue();
   return success();
 }
 
@@ -121,6 +153,8 @@ LogicalResult QCDialect::verifyOperationAttribute(Operation *op,
       return success();
     return op->emitOpError() << "attribute '" << name << "' must be a unit";
   }
+  if (name == kGeneratorAttr)
+    return verifyGeneratorAttr(op, attr);
   if (name == kHessianAttr || name == kMeanAbsAttr || name == kSamplesAttr) {
     int64_t k = rowLengthOf(op);
     if (k < 0)

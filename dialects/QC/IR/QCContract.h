@@ -22,6 +22,43 @@ namespace mlir::qc {
 constexpr llvm::StringLiteral kEntryFunction = "main_graph";
 /// Entry argument/result attribute: the ONNX input/output name.
 constexpr llvm::StringLiteral kTensorNameAttr = "qc.name";
+
+//===-- Generators (models with a KV cache, quantc --max-context) --------===//
+
+/// A generator module holds two entries over the same weights: the decode
+/// step (kEntryFunction, one new token per row, which is also what
+/// qc_model_run runs) and the prefill step (a whole prompt chunk).
+constexpr llvm::StringLiteral kPrefillFunction = "qc_prefill";
+/// Entry argument and result attribute (unit): a KV cache buffer of
+/// max_context positions that the step updates in place. The argument is
+/// the caller's buffer; the result of the same qc.name is the same buffer
+/// after the step (bufferization drops it).
+constexpr llvm::StringLiteral kKVCacheAttr = "qc.kv_cache";
+/// The decode step's argument holding the cache slot of its first new token
+/// (tensor<i64>); the prefill step always starts at slot 0.
+constexpr llvm::StringLiteral kCachePositionInput = "cache_position";
+/// Module attribute: {max_context = N : i64, prefill_tokens = C : i64,
+/// vocab = ["a", ...] (optional)}, what the runtime's generator needs.
+constexpr llvm::StringLiteral kGeneratorAttr = "qc.generator";
+/// The Hugging Face (optimum, onnxruntime-genai) names of a model-kv
+/// export's cache inputs and outputs: past_key_values.{i}.key|value in,
+/// present.{i}.key|value out.
+constexpr llvm::StringLiteral kPastPrefix = "past_key_values.";
+constexpr llvm::StringLiteral kPresentPrefix = "present.";
+
+/// "{i}.key" or "{i}.value" when `name` is `prefix` followed by that, else
+/// an empty string: what pairs a past input with its present output.
+inline llvm::StringRef getCacheSuffix(llvm::StringRef name,
+                                      llvm::StringRef prefix) {
+  if (!name.consume_front(prefix))
+    return {};
+  auto [layer, kind] = name.split('.');
+  unsigned index;
+  if (layer.empty() || layer.getAsInteger(10, index) ||
+      (kind != "key" && kind != "value"))
+    return {};
+  return name;
+}
 /// Module attributes: the ONNX graph name and the default-domain opset.
 constexpr llvm::StringLiteral kGraphNameAttr = "qc.graph_name";
 constexpr llvm::StringLiteral kOpsetAttr = "qc.opset";

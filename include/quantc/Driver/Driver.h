@@ -59,6 +59,17 @@ struct DriverOptions {
   std::string candidateBits = "2,3,4,8";
   std::string precisionPlan;
 
+  // Generators (a model-kv export with its KV cache inputs and outputs).
+  /// > 0: build a generator whose caches hold this many positions.
+  int64_t maxContext = 0;
+  /// Tokens of one prefill step; 0: min(max context, 64).
+  int64_t prefillTokens = 0;
+  /// Prompt rows a generator steps at once.
+  int64_t generatorBatch = 1;
+  /// A char vocabulary ({"type": "char", "itos": [...]}) built into the
+  /// generator, which then takes --prompt TEXT and prints text.
+  std::string vocabPath;
+
   EmitKind emit = EmitKind::Exe;
   CompilePhase compileTo = CompilePhase::None;
   std::string triple, cpu, features;

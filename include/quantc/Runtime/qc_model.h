@@ -18,7 +18,7 @@ extern "C" {
 /* Element types of model inputs and outputs (values are part of the ABI:
  * new types are appended to qc_dtypes.def, never renumbered). */
 enum qc_dtype {
-#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)      \
+#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)        \
   QC_DTYPE_##ENUM = VALUE,
 #include "quantc/Runtime/qc_dtypes.def"
   QC_DTYPE_LAST = QC_DTYPE_U64
@@ -47,6 +47,28 @@ extern const qc_model_desc qc_model;
  * num_outputs output pointers; every buffer is dense, row-major, of the
  * shape and dtype its descriptor gives, and allocated by the caller. */
 void qc_model_run(void **buffers);
+
+/* Generators (quantc --max-context=N on a model-kv export) also define the
+ * symbols below; qc_model then describes the decode step, which takes one
+ * new token per row. Each KV cache is an input named past_key_values.{i}.
+ * key|value of shape [batch, heads, max_context, head_dim]: the caller
+ * allocates it once (zeroed), and every step writes its new positions into
+ * it in place (slot s holds position s); the step's attention_mask input
+ * [batch, max_context] marks the slots to attend to. The decode step's
+ * input cache_position (int64, rank 0) is the slot of its token; the
+ * prefill step writes its prefill_tokens positions from slot 0. */
+typedef struct qc_generator_desc {
+  int64_t max_context;      /* slots of every KV cache */
+  int64_t prefill_tokens;   /* tokens of one prefill step */
+  int32_t vocab_size;       /* entries of vocab; 0: built without --vocab */
+  const char *const *vocab; /* the text of each token id */
+  qc_model_desc prefill;    /* the prefill step's buffers */
+} qc_generator_desc;
+
+extern const qc_generator_desc qc_generator __attribute__((weak));
+/* Runs the prefill step; buffers as for qc_model_run, per qc_generator's
+ * prefill descriptor. */
+void qc_generator_prefill(void **buffers) __attribute__((weak));
 
 /* Run-time index checks. ONNX makes an index outside [-dim, dim) an error.
  * When qc_model_run meets one in indices computed from its inputs (Gather,

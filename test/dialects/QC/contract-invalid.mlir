@@ -96,3 +96,28 @@ func.func @result_attr(%x: tensor<2xf32>) -> (tensor<2xf32> {qc.nam = "y"}) {
 // expected-error@+1 {{attribute 'qc.opset' must be an integer >= 0}}
 module attributes {qc.opset = "17"} {
 }
+
+// -----
+
+// expected-error@+1 {{'qc.kv_cache' of a function argument must be a unit attribute}}
+func.func @kv_cache_arg(%x: tensor<2xf32> {qc.kv_cache = 1 : i64}) -> tensor<2xf32> {
+  return %x : tensor<2xf32>
+}
+
+// -----
+
+// expected-error@+1 {{attribute 'qc.generator' must be a module's {max_context = N, prefill_tokens = C (0 < C <= N), vocab = [strings] (optional)}}}
+module attributes {qc.generator = {max_context = 8 : i64, prefill_tokens = 16 : i64}} {
+}
+
+// -----
+
+// expected-error@+1 {{attribute 'qc.generator' must be a module's}}
+module attributes {qc.generator = {max_context = 8 : i64, prefill_tokens = 4 : i64, vocab = ["a", 3]}} {
+}
+
+// -----
+
+// expected-error@+1 {{attribute 'qc.generator' must be a module's}}
+module attributes {qc.generator = {max_context = 8 : i64}} {
+}
