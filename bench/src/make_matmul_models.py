@@ -11,6 +11,8 @@ OUT_DIR/nbits-acc4.onnx block 128, with accuracy_level 0 and 4 (ONNX
                         Runtime's int4 kernels: f32 and int8 activations);
 OUT_DIR/x.npy           the input.
 Weights are random: the benchmark measures speed, not quality.
+quantize_nbits_asym (asymmetric, with zero points, as ONNX Runtime's
+quantizer) serves bench/src/make_generate_models.py.
 """
 import os
 import sys
@@ -33,8 +35,48 @@ def quantize_nbits(w, block=128):
     wt = w.T.reshape(n, k // block, block)
     scale = np.abs(wt).max(axis=2) / 7 + 1e-12
     q = np.clip(np.rint(wt / scale[:, :, None]) + 8, 0, 15).astype(np.uint8)
-    packed = (q[:, :, 0::2] | (q[:, :, 1::2] << 4)).astype(np.uint8)
-    return packed, scale.astype(np.float32).reshape(-1)
+    return pack_nibbles(q), scale.astype(np.float32).reshape(-1)
+
+
+def pack_nibbles(q):
+    """uint8 codes [N, blocks, block] -> MatMulNBits' B [N, blocks, block/2]:
+    element 2i in the low nibble of byte i, 2i+1 in the high one."""
+    return (q[:, :, 0::2] | (q[:, :, 1::2] << 4)).astype(np.uint8)
+
+
+def quantize_nbits_asym(w, block=128):
+    """MatMulNBits int4 of w [K, N], asymmetric, as ONNX Runtime's own
+    quantizer (MatMulNBitsQuantizer, is_symmetric=False; MLAS
+    BlockwiseQuantizer): per block of `block` rows of a column, min/max
+    widened to include 0, scale = (max - min) / 15, zero point =
+    roundf(-min / scale) clamped to [0, 15], code = clamp(roundf(v / scale +
+    zp), 0, 15) (roundf: halves away from zero), f32 scales. K is padded
+    with zeros to a multiple of `block`. Returns (B uint8 [N, blocks,
+    block/2], scales f32 [N * blocks], zero_points uint8 [N * ceil(blocks /
+    2)], two per byte, low nibble first; with an odd number of blocks each
+    column's last high nibble is 8, as ONNX Runtime writes it)."""
+    k, n = w.shape
+    blocks = -(-k // block)
+    w = np.asarray(w, dtype=np.float32)
+    if blocks * block != k:
+        w = np.concatenate([w, np.zeros((blocks * block - k, n), np.float32)])
+    wt = np.ascontiguousarray(w.T).reshape(n, blocks, block)
+    lo = np.minimum(wt.min(axis=2), np.float32(0))
+    hi = np.maximum(wt.max(axis=2), np.float32(0))
+    scale = ((hi - lo) / np.float32(15)).astype(np.float32)
+    nonzero = scale != 0
+    zp_f = np.where(nonzero, -lo / np.where(nonzero, scale, 1), lo)
+    zp = np.clip(np.floor(np.abs(zp_f) + 0.5) * np.sign(zp_f), 0, 15)
+    zp = zp.astype(np.float32)
+    recip = np.where(nonzero, np.float32(1) / np.where(nonzero, scale, 1),
+                     np.float32(0)).astype(np.float32)
+    x = wt * recip[:, :, None] + zp[:, :, None]
+    q = np.clip(np.floor(np.abs(x) + 0.5) * np.sign(x), 0, 15).astype(np.uint8)
+    zq = zp.astype(np.uint8)
+    if blocks % 2:
+        zq = np.concatenate([zq, np.full((n, 1), 8, np.uint8)], axis=1)
+    zpacked = (zq[:, 0::2] | (zq[:, 1::2] << 4)).astype(np.uint8)
+    return pack_nibbles(q), scale.reshape(-1), zpacked.reshape(-1)
 
 
 def save(model, path):

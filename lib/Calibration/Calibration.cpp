@@ -122,19 +122,25 @@ FailureOr<std::unique_ptr<LoadedModel>>
 compileAndLoad(ModuleOp module, const CalibrationOptions &options,
                Location loc) {
   // Compile exactly as a final binary, then link a shared object.
-  SmallString<128> object, shared;
+  SmallString<128> object, weights, shared;
   if (llvm::sys::fs::createTemporaryFile("quantc-calib", "o", object) ||
+      llvm::sys::fs::createTemporaryFile("quantc-calib-weights", "o",
+                                         weights) ||
       llvm::sys::fs::createTemporaryFile("quantc-calib", "so", shared))
     return emitError(loc) << "cannot create temporary files";
   // A loaded shared object stays mapped once its file is removed.
-  llvm::FileRemover removeObject(object), removeShared(shared);
+  llvm::FileRemover removeObject(object), removeWeights(weights),
+      removeShared(shared);
   std::string error;
-  if (failed(compileToObject(module, *options.backend, object, error)))
+  // The weights' blobs are shared with the module being quantized: not
+  // released here.
+  if (failed(compileToObject(module, *options.backend, object, error,
+                             {std::string(weights), /*release=*/false})))
     return error.empty() ? failure()
                          : emitError(loc) << "calibration model: " << error;
-  if (failed(linkSharedObject(options.linker, object,
-                              options.backend->getLinkLibraries(), shared,
-                              error)))
+  if (failed(linkSharedObject(
+          options.linker, {std::string(object), std::string(weights)},
+          options.backend->getLinkLibraries(), shared, error)))
     return emitError(loc) << "calibration model: " << error;
   auto model = std::make_unique<LoadedModel>();
   model->handle = dlopen(shared.c_str(), RTLD_NOW | RTLD_LOCAL);

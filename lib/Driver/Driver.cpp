@@ -375,8 +375,24 @@ std::string findRuntimeLibrary(const DriverOptions &options) {
   return std::string(path);
 }
 
+/// The C compiler that links for the target: --linker, else $CC/cc for
+/// the host and <triple>-gcc for a cross target. Empty with `error` set
+/// when a cross target has none.
+std::string targetLinker(const DriverOptions &options, std::string &error) {
+  if (!options.linker.empty() || !isCrossTarget(options))
+    return options.linker;
+  // The host's $CC cannot link another architecture's objects.
+  llvm::ErrorOr<std::string> gcc =
+      llvm::sys::findProgramByName(options.triple + "-gcc");
+  if (!gcc)
+    error = "--target=" + options.triple + ": no linker found (" +
+            options.triple + "-gcc is not on PATH; install gcc-" +
+            options.triple + " or pass --linker)";
+  return gcc ? *gcc : std::string();
+}
+
 int link(const DriverOptions &options, const TargetBackend &backend,
-         StringRef object, StringRef output) {
+         ArrayRef<std::string> objects, StringRef output) {
   std::string runtime = findRuntimeLibrary(options);
   bool cross = isCrossTarget(options);
   if (!llvm::sys::fs::exists(runtime))
@@ -386,22 +402,15 @@ int link(const DriverOptions &options, const TargetBackend &backend,
                 (cross ? Twine(", or install gcc-") + options.triple +
                              " and rebuild quantc)"
                        : Twine(" or QC_RUNTIME_LIB)")));
-  std::string linker = options.linker;
-  if (cross && linker.empty()) {
-    // The host's $CC cannot link another architecture's objects.
-    llvm::ErrorOr<std::string> gcc =
-        llvm::sys::findProgramByName(options.triple + "-gcc");
-    if (!gcc)
-      return fail("--target=" + options.triple + ": no linker found (" +
-                  options.triple + "-gcc is not on PATH; install gcc-" +
-                  options.triple + " or pass --linker)");
-    linker = *gcc;
-  }
   std::string error;
+  std::string linker = targetLinker(options, error);
+  if (!error.empty())
+    return fail(error);
   FailureOr<PendingOutput> executable = PendingOutput::create(output, error);
   if (failed(executable) ||
-      failed(linkExecutable(linker, object, runtime, backend.getLinkLibraries(),
-                            executable->tempPath(), error)))
+      failed(linkExecutable(linker, objects, runtime,
+                            backend.getLinkLibraries(), executable->tempPath(),
+                            error)))
     return fail(error);
   if (failed(executable->commit(error)))
     return fail(error);
@@ -498,6 +507,11 @@ int compile(const DriverOptions &options, MLIRContext &ctx, StringRef output,
     return 1;
   if (kv && failed(assembleGenerator(*prefill, *module, *kv, options)))
     return 1;
+  // The float weights the quantization replaced (and the generator's
+  // second copy) are no longer referenced: free them before code
+  // generation.
+  releaseUnreferencedBlobs(&ctx, prefill ? ArrayRef<ModuleOp>{*module, *prefill}
+                                         : ArrayRef<ModuleOp>{*module});
 
   if (options.compileTo == CompilePhase::Quantized ||
       options.emit == EmitKind::MLIR)
@@ -529,22 +543,33 @@ int compile(const DriverOptions &options, MLIRContext &ctx, StringRef output,
     return 0;
   }
 
+  // The code and the weights are two objects (the weights never pass
+  // through LLVM IR: targets/Common/WeightObject.h); an executable links
+  // both, --emit=obj combines them into one.
+  SmallString<128> code, weights;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("quantc", "o", code))
+    return fail("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeCode(code);
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("quantc-weights", "o", weights))
+    return fail("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeWeights(weights);
+  if (failed(compileToObject(*module, backend, code, error,
+                             {std::string(weights), /*release=*/true})))
+    return error.empty() ? 1 : fail(error);
+  std::vector<std::string> objects = {std::string(code), std::string(weights)};
   if (options.emit == EmitKind::Obj) {
-    FailureOr<PendingOutput> object = PendingOutput::create(output, error);
-    if (failed(object))
+    std::string linker = targetLinker(options, error);
+    if (!error.empty())
       return fail(error);
-    if (failed(compileToObject(*module, backend, object->tempPath(), error)))
-      return error.empty() ? 1 : fail(error);
+    FailureOr<PendingOutput> object = PendingOutput::create(output, error);
+    if (failed(object) ||
+        failed(linkRelocatable(linker, objects, object->tempPath(), error)))
+      return fail(error);
     return failed(object->commit(error)) ? fail(error) : 0;
   }
-  SmallString<128> object;
-  if (std::error_code ec =
-          llvm::sys::fs::createTemporaryFile("quantc", "o", object))
-    return fail("cannot create a temporary file: " + ec.message());
-  llvm::FileRemover removeObject(object);
-  if (failed(compileToObject(*module, backend, object, error)))
-    return error.empty() ? 1 : fail(error);
-  return link(options, backend, object, output);
+  return link(options, backend, objects, output);
 }
 
 } // namespace

@@ -25,6 +25,7 @@ extern "C" {
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -99,8 +100,8 @@ std::string NodeContext::getString(llvm::StringRef name,
 
 std::vector<int64_t> NodeContext::getInts(llvm::StringRef name,
                                           std::vector<int64_t> dflt) const {
-  const onnx::AttributeProto *a = typedAttr(
-      *this, name, onnx::AttributeProto::INTS, "a list of integers");
+  const onnx::AttributeProto *a =
+      typedAttr(*this, name, onnx::AttributeProto::INTS, "a list of integers");
   if (!a)
     return dflt;
   return std::vector<int64_t>(a->ints().begin(), a->ints().end());
@@ -137,9 +138,9 @@ namespace {
 class GraphImporter {
 public:
   GraphImporter(MLIRContext *ctx, StringRef path, const ImportOptions &options)
-      : ctx(ctx), path(path), options(options), b(ctx),
-        externalData{llvm::sys::path::parent_path(path).str(),
-                     options.externalDataFiles} {}
+      : ctx(ctx), path(path), options(options),
+        b(ctx), externalData{llvm::sys::path::parent_path(path).str(),
+                             options.externalDataFiles} {}
 
   OwningOpRef<ModuleOp> import(const onnx::ModelProto &model);
 
@@ -353,6 +354,29 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
   for (const auto &output : graph.output())
     ++uses[output.name()];
 
+  // Uses still to come of each name: a weight whose last reader re-laid it
+  // out (a MatMul's [K, N] -> [N, K]) is freed at once, so that the import
+  // of a large model never holds both layouts of all its weights.
+  llvm::StringMap<unsigned> remaining = uses;
+  auto releaseIfDead = [&](const std::string &name) {
+    auto it = remaining.find(name);
+    if (it == remaining.end() || it->second == 0 || --it->second > 0)
+      return;
+    Value v = values.lookup(name);
+    auto constant = v ? v.getDefiningOp<arith::ConstantOp>() : nullptr;
+    auto blob = constant
+                    ? dyn_cast<DenseResourceElementsAttr>(constant.getValue())
+                    : DenseResourceElementsAttr();
+    if (!blob || !constant->use_empty())
+      return;
+    for (const auto &entry : values)
+      if (entry.second == v && entry.first() != name)
+        return; // Still reachable under another name (Identity).
+    values.erase(name);
+    constant->erase();
+    blob.getRawHandle().getResource()->setBlob(AsmResourceBlob());
+  };
+
   for (auto [index, node] : llvm::enumerate(graph.node())) {
     std::string nodeName = getNodeDisplayName(node, index);
     Location loc = NameLoc::get(b.getStringAttr(nodeName), fileLoc());
@@ -392,6 +416,9 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
         return nullptr;
       values[out] = foldToConstant(b, values[out]);
     }
+    for (const std::string &in : node.input())
+      if (!in.empty())
+        releaseIfDead(in);
   }
 
   SmallVector<Value> results;
@@ -500,8 +527,7 @@ mlir::qc::readDeclaredInputs(StringRef path, MLIRContext *ctx) {
   return inputs;
 }
 
-OwningOpRef<ModuleOp> mlir::qc::importONNXBytes(StringRef bytes,
-                                                StringRef name,
+OwningOpRef<ModuleOp> mlir::qc::importONNXBytes(StringRef bytes, StringRef name,
                                                 MLIRContext *ctx,
                                                 const ImportOptions &options) {
   onnx::ModelProto model;

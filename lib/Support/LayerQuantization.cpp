@@ -82,72 +82,94 @@ static bool fitsF16Scales(const LayerToQuantize &l) {
   return true;
 }
 
+/// Reads `layer` for quantization: nullopt when it stays float (with its
+/// reason recorded), failure (with an error) on a non-finite weight.
+static FailureOr<std::optional<LayerToQuantize>>
+readLayer(QuantizableLayer layer, StringRef passName,
+          const WeightPassOptions &options, llvm::Regex &excludeRe) {
+  Value weight = layer.getWeightOperand().get();
+  auto weightType = dyn_cast<RankedTensorType>(weight.getType());
+  if (!weightType)
+    return std::optional<LayerToQuantize>(); // Already quantized.
+  std::string name = getLayerName(layer->getLoc());
+  Builder attrs(layer->getContext());
+  if (!options.exclude.empty() && excludeRe.match(name)) {
+    layer->setAttr(kFloatReasonAttr,
+                   attrs.getStringAttr("excluded by --exclude"));
+    return std::optional<LayerToQuantize>();
+  }
+  QuantSpec spec = options.spec;
+  if (auto bits = layer->getAttrOfType<IntegerAttr>(kLayerBitsAttr)) {
+    if (bits.getInt() >= 16) {
+      layer->setAttr(kFloatReasonAttr,
+                     attrs.getStringAttr("kept in float by the precision "
+                                         "plan"));
+      return std::optional<LayerToQuantize>();
+    }
+    spec.bits = bits.getInt();
+  }
+  if (auto group = layer->getAttrOfType<IntegerAttr>(kLayerGroupSizeAttr))
+    spec.groupSize = group.getInt();
+  FailureOr<std::vector<float>> weights = readF32Constant(weight);
+  if (failed(weights)) {
+    layer->setAttr(kFloatReasonAttr,
+                   attrs.getStringAttr("weight is not a compile-time "
+                                       "constant"));
+    return std::optional<LayerToQuantize>();
+  }
+  // Every method would turn one NaN or inf into a whole row (or group)
+  // of NaN outputs: refuse it here, for all of them.
+  auto bad = llvm::find_if(*weights, [](float w) { return !std::isfinite(w); });
+  if (bad != weights->end()) {
+    int64_t at = bad - weights->begin(), k = weightType.getShape().back();
+    layer->emitError(passName)
+        << ": weight of layer '" << name << "' has a non-finite value (" << *bad
+        << ") at [" << at / k << ", " << at % k
+        << "]; it cannot be quantized (exclude the layer with --exclude to "
+           "keep it in float)";
+    return failure();
+  }
+  LayerToQuantize l{layer, name, weightType, std::move(*weights), spec};
+  // A group as long as the row is per-channel quantization.
+  if (l.spec.groupSize >= l.rowLength())
+    l.spec.groupSize = 0;
+  // Scales f16 cannot hold (weights of magnitude ~1e7, or groups of
+  // weights ~1e-9) would make the layer compute inf/NaN or zeros: such a
+  // layer quantizes with f32 scales instead (its report entry says so).
+  if (l.spec.scaleType == ScaleType::F16 && !fitsF16Scales(l)) {
+    layer->emitWarning()
+        << "scales of layer '" << name
+        << "' do not fit f16 (weights too large or too small): the layer "
+           "uses f32 scales";
+    l.spec.scaleType = ScaleType::F32;
+  }
+  return std::optional<LayerToQuantize>(std::move(l));
+}
+
+LogicalResult
+mlir::qc::forEachLayer(func::FuncOp func, StringRef passName,
+                       const WeightPassOptions &options,
+                       function_ref<LogicalResult(LayerToQuantize &)> fn) {
+  llvm::Regex excludeRe(options.exclude);
+  SmallVector<QuantizableLayer> all;
+  func.walk([&](QuantizableLayer layer) { all.push_back(layer); });
+  for (QuantizableLayer layer : all) {
+    FailureOr<std::optional<LayerToQuantize>> l =
+        readLayer(layer, passName, options, excludeRe);
+    if (failed(l) || (*l && failed(fn(**l))))
+      return failure();
+  }
+  return success();
+}
+
 FailureOr<std::vector<LayerToQuantize>>
 mlir::qc::collectLayers(func::FuncOp func, StringRef passName,
                         const WeightPassOptions &options) {
   std::vector<LayerToQuantize> layers;
-  llvm::Regex excludeRe(options.exclude);
-  WalkResult result = func.walk([&](QuantizableLayer layer) {
-    Value weight = layer.getWeightOperand().get();
-    auto weightType = dyn_cast<RankedTensorType>(weight.getType());
-    if (!weightType)
-      return WalkResult::advance(); // Already quantized.
-    std::string name = getLayerName(layer->getLoc());
-    Builder attrs(layer->getContext());
-    if (!options.exclude.empty() && excludeRe.match(name)) {
-      layer->setAttr(kFloatReasonAttr,
-                     attrs.getStringAttr("excluded by --exclude"));
-      return WalkResult::advance();
-    }
-    QuantSpec spec = options.spec;
-    if (auto bits = layer->getAttrOfType<IntegerAttr>(kLayerBitsAttr)) {
-      if (bits.getInt() >= 16) {
-        layer->setAttr(kFloatReasonAttr,
-                       attrs.getStringAttr("kept in float by the precision "
-                                           "plan"));
-        return WalkResult::advance();
-      }
-      spec.bits = bits.getInt();
-    }
-    if (auto group = layer->getAttrOfType<IntegerAttr>(kLayerGroupSizeAttr))
-      spec.groupSize = group.getInt();
-    FailureOr<std::vector<float>> weights = readF32Constant(weight);
-    if (failed(weights)) {
-      layer->setAttr(kFloatReasonAttr,
-                     attrs.getStringAttr("weight is not a compile-time "
-                                         "constant"));
-      return WalkResult::advance();
-    }
-    // Every method would turn one NaN or inf into a whole row (or group)
-    // of NaN outputs: refuse it here, for all of them.
-    auto bad = llvm::find_if(*weights, [](float w) { return !std::isfinite(w); });
-    if (bad != weights->end()) {
-      int64_t at = bad - weights->begin(), k = weightType.getShape().back();
-      layer->emitError(passName)
-          << ": weight of layer '" << name << "' has a non-finite value ("
-          << *bad << ") at [" << at / k << ", " << at % k
-          << "]; it cannot be quantized (exclude the layer with --exclude to "
-             "keep it in float)";
-      return WalkResult::interrupt();
-    }
-    LayerToQuantize l{layer, name, weightType, std::move(*weights), spec};
-    // A group as long as the row is per-channel quantization.
-    if (l.spec.groupSize >= l.rowLength())
-      l.spec.groupSize = 0;
-    // Scales f16 cannot hold (weights of magnitude ~1e7, or groups of
-    // weights ~1e-9) would make the layer compute inf/NaN or zeros: such a
-    // layer quantizes with f32 scales instead (its report entry says so).
-    if (l.spec.scaleType == ScaleType::F16 && !fitsF16Scales(l)) {
-      layer->emitWarning()
-          << "scales of layer '" << name
-          << "' do not fit f16 (weights too large or too small): the layer "
-             "uses f32 scales";
-      l.spec.scaleType = ScaleType::F32;
-    }
-    layers.push_back(std::move(l));
-    return WalkResult::advance();
-  });
-  if (result.wasInterrupted())
+  if (failed(forEachLayer(func, passName, options, [&](LayerToQuantize &l) {
+        layers.push_back(std::move(l));
+        return success();
+      })))
     return failure();
   return layers;
 }

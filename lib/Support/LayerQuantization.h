@@ -58,6 +58,13 @@ FailureOr<std::vector<LayerToQuantize>>
 collectLayers(func::FuncOp func, StringRef passName,
               const WeightPassOptions &options);
 
+/// The same layers one at a time: `fn` gets each as soon as it is read, and
+/// its float copy of the weights is gone before the next is read (a pass
+/// that needs no other layer holds one layer's floats, not the model's).
+LogicalResult forEachLayer(func::FuncOp func, StringRef passName,
+                           const WeightPassOptions &options,
+                           function_ref<LogicalResult(LayerToQuantize &)> fn);
+
 /// Replaces the layer's weight by a qc.quantized_weight built from `q`
 /// (codes in column order, per-group params), recording the relative
 /// weight error. `columnScales` (optional, one per row position) multiply

@@ -4,8 +4,10 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <cstring>
 
@@ -131,4 +133,31 @@ std::string mlir::qc::getLayerName(Location loc) {
       if (std::string name = getLayerName(inner); !name.empty())
         return name;
   return "";
+}
+
+void mlir::qc::releaseUnreferencedBlobs(MLIRContext *ctx,
+                                        ArrayRef<ModuleOp> live) {
+  llvm::StringSet<> referenced;
+  auto note = [&](Attribute attr) {
+    attr.walk([&](DenseResourceElementsAttr resource) {
+      referenced.insert(resource.getRawHandle().getKey());
+    });
+  };
+  for (ModuleOp module : live)
+    module->walk([&](Operation *op) {
+      note(op->getAttrDictionary());
+      if (auto props = op->getPropertiesAsAttribute())
+        note(props);
+    });
+  auto &blobs =
+      DenseResourceElementsHandle::getManagerInterface(ctx).getBlobManager();
+  std::vector<std::string> unused;
+  blobs.getBlobMap(
+      [&](const llvm::StringMap<DialectResourceBlobManager::BlobEntry> &map) {
+        for (const auto &entry : map)
+          if (entry.second.getBlob() && !referenced.contains(entry.first()))
+            unused.push_back(entry.first().str());
+      });
+  for (const std::string &key : unused)
+    blobs.update(key, AsmResourceBlob());
 }

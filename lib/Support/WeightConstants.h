@@ -11,6 +11,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Value.h"
 
 #include <string>
@@ -43,6 +44,12 @@ Value createFloatConstant(OpBuilder &b, Location loc, RankedTensorType type,
 /// Creates an arith.constant of `type` from raw little-endian element bytes.
 Value createConstant(OpBuilder &b, Location loc, RankedTensorType type,
                      ArrayRef<char> bytes, StringRef blobName);
+
+/// Frees the data of every dense_resource blob of `ctx` that no attribute
+/// in `live` refers to any more (the float weights a quantization pass
+/// replaced: erased constants leave their blobs behind in the context).
+/// Only valid when `live` are all the modules of `ctx` still in use.
+void releaseUnreferencedBlobs(MLIRContext *ctx, ArrayRef<ModuleOp> live);
 
 /// The layer name a location carries (the ONNX node name), or "".
 std::string getLayerName(Location loc);

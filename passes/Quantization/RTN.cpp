@@ -28,15 +28,16 @@ struct RTNPass final : mlir::qc::impl::RTNPassBase<RTNPass> {
         func, "qc-rtn", bits, groupSize, symmetric, scaleType, exclude);
     if (failed(options))
       return signalPassFailure();
-    FailureOr<std::vector<LayerToQuantize>> layers =
-        collectLayers(func, "qc-rtn", *options);
-    if (failed(layers))
+    // Layer by layer: one layer's float copy at a time.
+    if (failed(
+            forEachLayer(func, "qc-rtn", *options, [&](LayerToQuantize &layer) {
+              QuantizedMatrix q =
+                  quantizeRTN(layer.weights.data(), layer.rows(),
+                              layer.rowLength(), layer.spec);
+              replaceWeight(layer, q, *options);
+              return success();
+            })))
       return signalPassFailure();
-    for (LayerToQuantize &layer : *layers) {
-      QuantizedMatrix q = quantizeRTN(layer.weights.data(), layer.rows(),
-                                      layer.rowLength(), layer.spec);
-      replaceWeight(layer, q, *options);
-    }
   }
 };
 

@@ -61,6 +61,12 @@ std::vector<std::string> CPUBackend::getLinkLibraries() const {
   return libraries;
 }
 
+llvm::Triple CPUBackend::getTargetTriple() const {
+  return llvm::Triple(options.triple.empty()
+                          ? llvm::sys::getDefaultTargetTriple()
+                          : llvm::Triple::normalize(options.triple));
+}
+
 bool CPUBackend::hasFeature(llvm::Triple::ArchType arch,
                             StringRef feature) const {
   std::string error;

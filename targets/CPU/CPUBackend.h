@@ -48,6 +48,7 @@ public:
                           ArtifactKind kind, llvm::raw_pwrite_stream &os,
                           std::string &error) const override;
   std::vector<std::string> getLinkLibraries() const override;
+  llvm::Triple getTargetTriple() const override;
 
   /// f32 lanes of the target CPU's widest vector registers.
   int64_t getVectorLanes() const;

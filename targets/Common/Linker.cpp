@@ -36,11 +36,13 @@ LogicalResult mlir::qc::runSystemLinker(StringRef linker,
   return success();
 }
 
-LogicalResult mlir::qc::linkExecutable(StringRef linker, StringRef object,
+LogicalResult mlir::qc::linkExecutable(StringRef linker,
+                                       ArrayRef<std::string> objects,
                                        StringRef runtime,
                                        ArrayRef<std::string> libraries,
                                        StringRef output, std::string &error) {
-  std::vector<std::string> args = {object.str(), runtime.str()};
+  std::vector<std::string> args(objects.begin(), objects.end());
+  args.push_back(runtime.str());
   args.insert(args.end(), libraries.begin(), libraries.end());
   if (StringRef(QC_RUNTIME_SANITIZE) != "")
     args.push_back("-fsanitize=" QC_RUNTIME_SANITIZE);
@@ -51,11 +53,25 @@ LogicalResult mlir::qc::linkExecutable(StringRef linker, StringRef object,
   return failure();
 }
 
-LogicalResult mlir::qc::linkSharedObject(StringRef linker, StringRef object,
+LogicalResult mlir::qc::linkSharedObject(StringRef linker,
+                                         ArrayRef<std::string> objects,
                                          ArrayRef<std::string> libraries,
                                          StringRef output, std::string &error) {
-  std::vector<std::string> args = {"-shared", object.str()};
+  std::vector<std::string> args = {"-shared"};
+  args.insert(args.end(), objects.begin(), objects.end());
   args.insert(args.end(), libraries.begin(), libraries.end());
   args.insert(args.end(), {"-o", output.str()});
   return runSystemLinker(linker, args, error);
+}
+
+LogicalResult mlir::qc::linkRelocatable(StringRef linker,
+                                        ArrayRef<std::string> objects,
+                                        StringRef output, std::string &error) {
+  std::vector<std::string> args = {"-r", "-nostdlib"};
+  args.insert(args.end(), objects.begin(), objects.end());
+  args.insert(args.end(), {"-o", output.str()});
+  if (succeeded(runSystemLinker(linker, args, error)))
+    return success();
+  llvm::sys::fs::remove(output);
+  return failure();
 }

@@ -19,16 +19,20 @@ namespace mlir::qc {
 LogicalResult runSystemLinker(StringRef linker, ArrayRef<std::string> args,
                               std::string &error);
 
-/// Links `object` with the runtime archive `runtime` and `libraries` into
+/// Links `objects` with the runtime archive `runtime` and `libraries` into
 /// the executable `output`; removes a partial output on failure.
-LogicalResult linkExecutable(StringRef linker, StringRef object,
+LogicalResult linkExecutable(StringRef linker, ArrayRef<std::string> objects,
                              StringRef runtime, ArrayRef<std::string> libraries,
                              StringRef output, std::string &error);
 
-/// Links `object` and `libraries` into the shared object `output`.
-LogicalResult linkSharedObject(StringRef linker, StringRef object,
+/// Links `objects` and `libraries` into the shared object `output`.
+LogicalResult linkSharedObject(StringRef linker, ArrayRef<std::string> objects,
                                ArrayRef<std::string> libraries,
                                StringRef output, std::string &error);
+
+/// Combines `objects` into the one relocatable object `output` (ld -r).
+LogicalResult linkRelocatable(StringRef linker, ArrayRef<std::string> objects,
+                              StringRef output, std::string &error);
 
 } // namespace mlir::qc
 

@@ -1,6 +1,7 @@
 //===- TargetBackend.cpp - The compile-to-object path every target shares ===//
 
 #include "targets/Common/TargetBackend.h"
+#include "targets/Common/WeightObject.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
@@ -18,12 +19,22 @@ LogicalResult mlir::qc::lowerModule(ModuleOp module,
 
 LogicalResult mlir::qc::compileToObject(ModuleOp module,
                                         const TargetBackend &backend,
-                                        StringRef path, std::string &error) {
+                                        StringRef path, std::string &error,
+                                        const WeightObjectOptions &weights) {
   // The signature is read before lowering rewrites the entry's types.
   FailureOr<ModelSignature> signature = getModelSignature(module);
   if (failed(signature) ||
       failed(lowerModule(module, backend, LoweringPhase::LLVM)))
     return failure();
+  if (!weights.path.empty()) {
+    std::vector<ExternalWeight> external = externalizeWeights(module);
+    if (failed(writeWeightObject(weights.path, backend.getTargetTriple(),
+                                 external, error)))
+      return failure();
+    if (weights.release)
+      for (ExternalWeight &w : external)
+        w.handle.getResource()->setBlob(AsmResourceBlob());
+  }
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
   if (ec) {

@@ -16,6 +16,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/TargetParser/Triple.h"
 
 #include <string>
 #include <vector>
@@ -64,18 +65,31 @@ public:
   /// Linker arguments (libraries) an executable or shared object of this
   /// target needs besides the runtime archive.
   virtual std::vector<std::string> getLinkLibraries() const = 0;
+
+  /// The target triple its objects are for.
+  virtual llvm::Triple getTargetTriple() const = 0;
 };
 
 /// Runs `backend`'s lowering pipeline up to `phase` on `module`.
 LogicalResult lowerModule(ModuleOp module, const TargetBackend &backend,
                           LoweringPhase phase);
 
+/// Where compileToObject puts the weights: with `path` set, the large
+/// constant weights skip LLVM IR and go straight into an object of their
+/// own there (targets/Common/WeightObject.h), to be linked with the code;
+/// `release` then frees their blobs once written (the module is done).
+struct WeightObjectOptions {
+  std::string path;
+  bool release = false;
+};
+
 /// The one path from a quantized qc module to an object file at `path`:
 /// reads the signature, lowers all the way, serializes. The driver (for
 /// executables and --emit=obj) and calibration (for its shared object)
 /// both use it. On failure `error` is set, or diagnostics were emitted.
 LogicalResult compileToObject(ModuleOp module, const TargetBackend &backend,
-                              StringRef path, std::string &error);
+                              StringRef path, std::string &error,
+                              const WeightObjectOptions &weights = {});
 
 } // namespace mlir::qc
 
