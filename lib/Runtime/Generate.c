@@ -3,17 +3,17 @@
 |* A generator (quantc --max-context=N on a model-kv export) defines         *|
 |* qc_generator and two steps over fixed-size KV caches (qc_model.h). This   *|
 |* file owns the caches, feeds the prompt through the prefill step (then the *|
-|* decode step for what does not fit one chunk), and picks each new token:   *|
-|* greedy, or sampled with temperature / top-k / top-p from a seeded RNG.    *|
+|* decode step for what does not fit one chunk), and picks each new token   *|
+|* through Sampling.c.                                                       *|
 |*                                                                          *|
 \*===----------------------------------------------------------------------===*/
 
 #include "Generate.h"
 #include "Npy.h"
+#include "Sampling.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,73 +146,6 @@ static int setup_step(generator *g, step *s, const qc_model_desc *desc,
   return 0;
 }
 
-/* --- Token choice ---------------------------------------------------- */
-
-static unsigned long long splitmix64(unsigned long long *state) {
-  unsigned long long z = (*state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-typedef struct candidate {
-  float logit;
-  int64_t id;
-} candidate;
-
-static int by_logit_desc(const void *a, const void *b) {
-  const candidate *x = a, *y = b;
-  if (x->logit != y->logit)
-    return x->logit < y->logit ? 1 : -1;
-  return x->id < y->id ? -1 : x->id > y->id;
-}
-
-/* Greedy: the first largest logit. Sampling: softmax(logits / T) over the
- * top-k, then the smallest prefix holding top_p of the probability. */
-static int64_t choose(const float *logits, int64_t vocab, const gen_options *o,
-                      candidate *scratch, unsigned long long *rng) {
-  int64_t i, best = 0, keep = vocab;
-  double total = 0, u, acc = 0, top;
-  if (!o->sample || o->temperature <= 0) {
-    for (i = 1; i < vocab; ++i)
-      if (logits[i] > logits[best])
-        best = i;
-    return best;
-  }
-  for (i = 0; i < vocab; ++i) {
-    scratch[i].logit = logits[i];
-    scratch[i].id = i;
-  }
-  qsort(scratch, (size_t)vocab, sizeof(candidate), by_logit_desc);
-  if (o->top_k > 0 && o->top_k < keep)
-    keep = o->top_k;
-  /* Reuse logit as the unnormalized probability (relative to the top). */
-  top = scratch[0].logit;
-  for (i = 0; i < keep; ++i) {
-    double p = exp(((double)scratch[i].logit - top) / o->temperature);
-    scratch[i].logit = (float)p;
-    total += p;
-  }
-  if (o->top_p < 1.0) {
-    double cut = o->top_p * total, prefix = 0;
-    for (i = 0; i < keep; ++i) {
-      prefix += scratch[i].logit;
-      if (prefix >= cut) {
-        keep = i + 1;
-        total = prefix;
-        break;
-      }
-    }
-  }
-  u = (double)(splitmix64(rng) >> 11) * (1.0 / 9007199254740992.0) * total;
-  for (i = 0; i < keep; ++i) {
-    acc += scratch[i].logit;
-    if (u < acc)
-      return scratch[i].id;
-  }
-  return scratch[keep - 1].id;
-}
-
 /* --- Prompts ---------------------------------------------------------- */
 
 /* Token ids of `text`: at each byte the longest vocabulary entry that
@@ -267,8 +200,8 @@ static void decode_step(generator *g, const int64_t *token, int64_t pos) {
  * `*prefilled` is when the first new token was known. */
 static void generate_rows(generator *g, const gen_options *o,
                           const int64_t *ids, int64_t rows, int64_t plen,
-                          int64_t *tokens, int64_t *next, candidate *scratch,
-                          unsigned long long *rng, double *prefilled) {
+                          int64_t *tokens, int64_t *next, qc_sampler *sampler,
+                          double *prefilled) {
   int64_t r, p, k, first = plen < g->prefill.tokens ? plen : g->prefill.tokens;
   memset(g->decode.mask, 0, (size_t)(g->batch * g->context) * sizeof(int64_t));
   /* Prefill: the first chunk in one step. */
@@ -285,9 +218,9 @@ static void generate_rows(generator *g, const gen_options *o,
   g->prefill.run(g->prefill.buffers);
   if (first == plen)
     for (r = 0; r < rows; ++r)
-      next[r] = choose(g->prefill.logits +
-                           ((r * g->prefill.tokens) + first - 1) * g->vocab,
-                       g->vocab, o, scratch, rng);
+      next[r] = qc_choose_token(
+          sampler,
+          g->prefill.logits + ((r * g->prefill.tokens) + first - 1) * g->vocab);
   /* The rest of a long prompt, one position per decode step. */
   for (p = first; p < plen; ++p) {
     for (r = 0; r < g->batch; ++r)
@@ -295,8 +228,7 @@ static void generate_rows(generator *g, const gen_options *o,
     decode_step(g, next, p);
     if (p + 1 == plen)
       for (r = 0; r < rows; ++r)
-        next[r] =
-            choose(g->decode.logits + r * g->vocab, g->vocab, o, scratch, rng);
+        next[r] = qc_choose_token(sampler, g->decode.logits + r * g->vocab);
   }
   *prefilled = now_ms();
 
@@ -313,8 +245,7 @@ static void generate_rows(generator *g, const gen_options *o,
       next[r] = next[0];
     decode_step(g, next, plen + k);
     for (r = 0; r < rows; ++r)
-      next[r] =
-          choose(g->decode.logits + r * g->vocab, g->vocab, o, scratch, rng);
+      next[r] = qc_choose_token(sampler, g->decode.logits + r * g->vocab);
   }
 }
 
@@ -457,8 +388,7 @@ int qc_generate_main(int argc, char **argv) {
   qc_npy_array prompt;
   int64_t *ids = NULL, *tokens = NULL, *next = NULL, rows = 1, plen = 0;
   int64_t r, context;
-  candidate *scratch = NULL;
-  unsigned long long rng;
+  qc_sampler sampler;
   double t0, t_prefill = 0, t_end;
   struct rusage usage;
   int rc = 1, i;
@@ -466,6 +396,7 @@ int qc_generate_main(int argc, char **argv) {
   memset(&o, 0, sizeof(o));
   memset(&g, 0, sizeof(g));
   memset(&prompt, 0, sizeof(prompt));
+  memset(&sampler, 0, sizeof(sampler));
   o.temperature = 1.0;
   o.top_p = 1.0;
   if (parse_gen_args(argc, argv, &o))
@@ -534,21 +465,26 @@ int qc_generate_main(int argc, char **argv) {
     }
   tokens = calloc((size_t)(rows * o.max_new_tokens), sizeof(int64_t));
   next = calloc((size_t)g.batch, sizeof(int64_t));
-  scratch = malloc((size_t)g.vocab * sizeof(candidate));
-  if (!tokens || !next || !scratch) {
+  sampler.scratch = malloc((size_t)g.vocab * sizeof(qc_candidate));
+  if (!tokens || !next || !sampler.scratch) {
     gen_error("out of memory");
     goto done;
   }
   if (o.threads > 0 && omp_set_num_threads)
     omp_set_num_threads((int)o.threads);
-  rng = o.seed;
+  sampler.sample = o.sample;
+  sampler.temperature = o.temperature;
+  sampler.top_k = o.top_k;
+  sampler.top_p = o.top_p;
+  sampler.state = o.seed;
+  sampler.vocab = g.vocab;
 
   t0 = now_ms();
   for (r = 0; r < rows; r += g.batch) {
     int64_t n = rows - r < g.batch ? rows - r : g.batch;
     double start = now_ms(), mid;
     generate_rows(&g, &o, ids + r * plen, n, plen,
-                  tokens + r * o.max_new_tokens, next, scratch, &rng, &mid);
+                  tokens + r * o.max_new_tokens, next, &sampler, &mid);
     t_prefill += mid - start;
   }
   t_end = now_ms();
@@ -587,7 +523,7 @@ done:
   free(g.cache_descs);
   free(tokens);
   free(next);
-  free(scratch);
+  free(sampler.scratch);
   return rc;
 }
 
