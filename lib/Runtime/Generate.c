@@ -11,6 +11,7 @@
 #include "Generate.h"
 #include "Npy.h"
 #include "Sampling.h"
+#include "Support.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -21,8 +22,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
-
-extern void omp_set_num_threads(int) __attribute__((weak));
 
 typedef struct gen_options {
   const char *prompt_ids, *prompt_text, *output_dir;
@@ -50,21 +49,6 @@ typedef struct generator {
   float **caches;
   step prefill, decode;
 } generator;
-
-static void gen_error(const char *fmt, ...) {
-  va_list ap;
-  fputs("error: ", stderr);
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-}
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static int is_cache(const char *name) {
   return strncmp(name, "past_key_values.", 16) == 0;
@@ -108,7 +92,7 @@ static int setup_step(generator *g, step *s, const qc_model_desc *desc,
     if (i < desc->num_inputs && is_cache(name)) {
       if (d->dtype != QC_DTYPE_F32 || d->rank != 4 ||
           d->shape[2] != g->context) {
-        gen_error("invalid generator: cache '%s'", name);
+        qc_error("invalid generator: cache '%s'", name);
         return -1;
       }
       buffer = cache_buffer(g, d);
@@ -116,7 +100,7 @@ static int setup_step(generator *g, step *s, const qc_model_desc *desc,
       buffer = qc_aligned_zalloc(numel(d) * qc_dtype_size(d->dtype) + 8);
     }
     if (!buffer) {
-      gen_error("out of memory for '%s'", name);
+      qc_error("out of memory for '%s'", name);
       return -1;
     }
     s->buffers[i] = buffer;
@@ -138,9 +122,9 @@ static int setup_step(generator *g, step *s, const qc_model_desc *desc,
   }
   if (!s->ids || !s->mask || !s->positions || !s->logits ||
       (decode && !s->cache_position)) {
-    gen_error("invalid generator: a step lacks input_ids, attention_mask, "
-              "position_ids%s or logits",
-              decode ? ", cache_position" : "");
+    qc_error("invalid generator: a step lacks input_ids, attention_mask, "
+             "position_ids%s or logits",
+             decode ? ", cache_position" : "");
     return -1;
   }
   return 0;
@@ -167,9 +151,9 @@ static int64_t *encode_text(const char *text, int64_t *length) {
       }
     }
     if (best < 0) {
-      gen_error("--prompt: character '%c' (byte %lu) is not in the model's "
-                "vocabulary",
-                text[at], (unsigned long)at);
+      qc_error("--prompt: character '%c' (byte %lu) is not in the model's "
+               "vocabulary",
+               text[at], (unsigned long)at);
       free(ids);
       return NULL;
     }
@@ -230,7 +214,7 @@ static void generate_rows(generator *g, const gen_options *o,
       for (r = 0; r < rows; ++r)
         next[r] = qc_choose_token(sampler, g->decode.logits + r * g->vocab);
   }
-  *prefilled = now_ms();
+  *prefilled = qc_now_ms();
 
   for (k = 0; k < o->max_new_tokens; ++k) {
     for (r = 0; r < rows; ++r)
@@ -256,15 +240,15 @@ static int write_tokens(const char *dir, const int64_t *tokens, int64_t rows,
   shape[0] = rows;
   shape[1] = count;
   if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-    gen_error("cannot create '%s': %s", dir, strerror(errno));
+    qc_error("cannot create '%s': %s", dir, strerror(errno));
     return -1;
   }
   if (snprintf(path, sizeof(path), "%s/tokens.npy", dir) >= (int)sizeof(path)) {
-    gen_error("--output-dir path too long");
+    qc_error("--output-dir path too long");
     return -1;
   }
   if (qc_npy_write(path, QC_DTYPE_I64, 2, shape, tokens, err, sizeof(err))) {
-    gen_error("writing '%s': %s", path, err);
+    qc_error("writing '%s': %s", path, err);
     return -1;
   }
   return 0;
@@ -276,7 +260,7 @@ static int parse_long(const char *opt, const char *v, long lo, long hi,
   errno = 0;
   *out = strtol(v, &end, 10);
   if (errno || end == v || *end || *out < lo || *out > hi) {
-    gen_error("%s needs an integer from %ld to %ld, got '%s'", opt, lo, hi, v);
+    qc_error("%s needs an integer from %ld to %ld, got '%s'", opt, lo, hi, v);
     return -1;
   }
   return 0;
@@ -288,7 +272,7 @@ static int parse_double(const char *opt, const char *v, double lo, double hi,
   errno = 0;
   *out = strtod(v, &end);
   if (errno || end == v || *end || !(*out >= lo && *out <= hi)) {
-    gen_error("%s needs a number from %g to %g, got '%s'", opt, lo, hi, v);
+    qc_error("%s needs a number from %g to %g, got '%s'", opt, lo, hi, v);
     return -1;
   }
   return 0;
@@ -309,7 +293,7 @@ static int parse_gen_args(int argc, char **argv, gen_options *o) {
     eq = strchr(arg, '=');
     keylen = eq ? (size_t)(eq - arg) : strlen(arg);
     if (keylen >= sizeof(key) || strncmp(arg, "--", 2) != 0) {
-      gen_error("unexpected argument '%s' (see --help)", arg);
+      qc_error("unexpected argument '%s' (see --help)", arg);
       return -1;
     }
     memcpy(key, arg, keylen);
@@ -319,7 +303,7 @@ static int parse_gen_args(int argc, char **argv, gen_options *o) {
     else if (i + 1 < argc)
       value = argv[++i];
     else {
-      gen_error("option '%s' needs a value", key);
+      qc_error("option '%s' needs a value", key);
       return -1;
     }
     if (strcmp(key, "--prompt-ids") == 0)
@@ -351,29 +335,29 @@ static int parse_gen_args(int argc, char **argv, gen_options *o) {
       errno = 0;
       o->seed = strtoull(value, &end, 10);
       if (errno || end == value || *end || value[0] == '-') {
-        gen_error("--seed needs a non-negative integer, got '%s'", value);
+        qc_error("--seed needs a non-negative integer, got '%s'", value);
         return -1;
       }
     } else {
-      gen_error("unknown option '%s' with --generate (see --help)", key);
+      qc_error("unknown option '%s' with --generate (see --help)", key);
       return -1;
     }
   }
   if (!o->prompt_ids == !o->prompt_text) {
-    gen_error("--generate needs one of --prompt-ids FILE.npy or --prompt TEXT");
+    qc_error("--generate needs one of --prompt-ids FILE.npy or --prompt TEXT");
     return -1;
   }
   if (o->prompt_text && qc_generator.vocab_size == 0) {
-    gen_error("--prompt needs a vocabulary: compile with quantc --vocab "
-              "vocab.json (or give --prompt-ids)");
+    qc_error("--prompt needs a vocabulary: compile with quantc --vocab "
+             "vocab.json (or give --prompt-ids)");
     return -1;
   }
   if (o->prompt_ids && !o->output_dir) {
-    gen_error("--prompt-ids needs --output-dir DIR (for DIR/tokens.npy)");
+    qc_error("--prompt-ids needs --output-dir DIR (for DIR/tokens.npy)");
     return -1;
   }
   if (o->max_new_tokens < 1) {
-    gen_error("--max-new-tokens K is required");
+    qc_error("--max-new-tokens K is required");
     return -1;
   }
   return 0;
@@ -411,7 +395,7 @@ int qc_generate_main(int argc, char **argv) {
     goto done;
   if (g.decode.tokens != 1 || g.decode.mask_len != context ||
       g.prefill.tokens != qc_generator.prefill_tokens) {
-    gen_error("invalid generator descriptor");
+    qc_error("invalid generator descriptor");
     goto done;
   }
 
@@ -419,14 +403,14 @@ int qc_generate_main(int argc, char **argv) {
   if (o.prompt_ids) {
     char err[512];
     if (qc_npy_read(o.prompt_ids, &prompt, err, sizeof(err))) {
-      gen_error("--prompt-ids '%s': %s", o.prompt_ids, err);
+      qc_error("--prompt-ids '%s': %s", o.prompt_ids, err);
       goto done;
     }
     if (prompt.dtype != QC_DTYPE_I64 || prompt.rank != 2 ||
         prompt.shape[0] < 1 || prompt.shape[1] < 1) {
-      gen_error("--prompt-ids '%s' must be int64 [batch, tokens] with both "
-                "at least 1",
-                o.prompt_ids);
+      qc_error("--prompt-ids '%s' must be int64 [batch, tokens] with both "
+               "at least 1",
+               o.prompt_ids);
       goto done;
     }
     rows = prompt.shape[0];
@@ -437,37 +421,37 @@ int qc_generate_main(int argc, char **argv) {
     if (!ids)
       goto done;
     if (plen == 0) {
-      gen_error("--prompt is empty");
+      qc_error("--prompt is empty");
       goto done;
     }
   }
   if (plen > context) {
-    gen_error("the prompt has %lld tokens, more than the context of %lld "
-              "(quantc --max-context)",
-              (long long)plen, (long long)context);
+    qc_error("the prompt has %lld tokens, more than the context of %lld "
+             "(quantc --max-context)",
+             (long long)plen, (long long)context);
     goto done;
   }
   /* The last new token is not fed back: P + K - 1 positions are cached. */
   if (o.max_new_tokens - 1 > context - plen) {
-    gen_error("--max-new-tokens %ld overflows the cache: %lld prompt tokens "
-              "+ %ld new need %lld positions, the context holds %lld",
-              o.max_new_tokens, (long long)plen, o.max_new_tokens,
-              (long long)(plen + o.max_new_tokens - 1), (long long)context);
+    qc_error("--max-new-tokens %ld overflows the cache: %lld prompt tokens "
+             "+ %ld new need %lld positions, the context holds %lld",
+             o.max_new_tokens, (long long)plen, o.max_new_tokens,
+             (long long)(plen + o.max_new_tokens - 1), (long long)context);
     goto done;
   }
   for (r = 0; r < rows * plen; ++r)
     if (ids[r] < 0 || ids[r] >= g.vocab) {
-      gen_error("prompt token %lld (row %lld, position %lld) is %lld, "
-                "outside the vocabulary [0, %lld)",
-                (long long)r, (long long)(r / plen), (long long)(r % plen),
-                (long long)ids[r], (long long)g.vocab);
+      qc_error("prompt token %lld (row %lld, position %lld) is %lld, "
+               "outside the vocabulary [0, %lld)",
+               (long long)r, (long long)(r / plen), (long long)(r % plen),
+               (long long)ids[r], (long long)g.vocab);
       goto done;
     }
   tokens = calloc((size_t)(rows * o.max_new_tokens), sizeof(int64_t));
   next = calloc((size_t)g.batch, sizeof(int64_t));
   sampler.scratch = malloc((size_t)g.vocab * sizeof(qc_candidate));
   if (!tokens || !next || !sampler.scratch) {
-    gen_error("out of memory");
+    qc_error("out of memory");
     goto done;
   }
   if (o.threads > 0 && omp_set_num_threads)
@@ -479,15 +463,15 @@ int qc_generate_main(int argc, char **argv) {
   sampler.state = o.seed;
   sampler.vocab = g.vocab;
 
-  t0 = now_ms();
+  t0 = qc_now_ms();
   for (r = 0; r < rows; r += g.batch) {
     int64_t n = rows - r < g.batch ? rows - r : g.batch;
-    double start = now_ms(), mid;
+    double start = qc_now_ms(), mid;
     generate_rows(&g, &o, ids + r * plen, n, plen,
                   tokens + r * o.max_new_tokens, next, &sampler, &mid);
     t_prefill += mid - start;
   }
-  t_end = now_ms();
+  t_end = qc_now_ms();
   if (o.prompt_text)
     fputc('\n', stdout);
 

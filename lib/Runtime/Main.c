@@ -11,6 +11,7 @@
 
 #include "Generate.h"
 #include "Npy.h"
+#include "Support.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -37,19 +38,6 @@ typedef struct options {
   int time;
 } options;
 
-/* Present when the model was compiled with --multithread (it links LLVM's
- * OpenMP runtime); weak, so single-threaded builds need no libomp. */
-extern void omp_set_num_threads(int) __attribute__((weak));
-
-static void error(const char *fmt, ...) {
-  va_list ap;
-  fputs("error: ", stderr);
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-}
-
 /* The index check that failed in the last run (see qc_model.h), reported
  * with its node and indices tensor. */
 static void report_index_error(void) {
@@ -57,10 +45,11 @@ static void report_index_error(void) {
   int64_t check = qc_model_index_error[0], dim = qc_model_index_error[2];
   for (int64_t k = 1; desc && *desc && k < check; ++k)
     desc += strlen(desc) + 1;
-  error("%s: index %lld is out of range [%lld, %lld) (ONNX makes it an error; "
-        "no outputs written)",
-        desc && *desc ? desc : "an index check",
-        (long long)qc_model_index_error[1], (long long)-dim, (long long)dim);
+  qc_error(
+      "%s: index %lld is out of range [%lld, %lld) (ONNX makes it an error; "
+      "no outputs written)",
+      desc && *desc ? desc : "an index check",
+      (long long)qc_model_index_error[1], (long long)-dim, (long long)dim);
 }
 
 /* Descriptor names come from ONNX and may legally be empty; never NULL. */
@@ -185,7 +174,7 @@ static int check_descriptor(void) {
   if (qc_model.num_inputs < 0 || qc_model.num_outputs < 0 ||
       (qc_model.num_inputs > 0 && !qc_model.inputs) ||
       (qc_model.num_outputs > 0 && !qc_model.outputs)) {
-    error("invalid model descriptor: bad input/output counts");
+    qc_error("invalid model descriptor: bad input/output counts");
     return -1;
   }
   for (t = 0; t < qc_model.num_inputs + qc_model.num_outputs; ++t) {
@@ -195,20 +184,20 @@ static int check_descriptor(void) {
     size_t nbytes;
     if (qc_dtype_size(desc->dtype) == 0 || desc->rank < 0 ||
         desc->rank > QC_NPY_MAX_RANK || (desc->rank > 0 && !desc->shape)) {
-      error("invalid model descriptor for '%s'", tensor_name(desc));
+      qc_error("invalid model descriptor for '%s'", tensor_name(desc));
       return -1;
     }
     for (d = 0; d < desc->rank; ++d) {
       if (desc->shape[d] < 0) {
-        error("invalid model descriptor for '%s': dynamic or negative "
-              "dimension",
-              tensor_name(desc));
+        qc_error("invalid model descriptor for '%s': dynamic or negative "
+                 "dimension",
+                 tensor_name(desc));
         return -1;
       }
     }
     if (qc_tensor_nbytes(desc->dtype, desc->rank, desc->shape, &nbytes) != 0) {
-      error("invalid model descriptor for '%s': tensor too large",
-            tensor_name(desc));
+      qc_error("invalid model descriptor for '%s': tensor too large",
+               tensor_name(desc));
       return -1;
     }
   }
@@ -238,9 +227,9 @@ static int parse_args(int argc, char **argv, options *opts) {
       continue;
     }
     if (strncmp(arg, "--", 2) != 0) {
-      error("unexpected argument '%s' (inputs are given with --input "
-            "NAME=FILE)",
-            arg);
+      qc_error("unexpected argument '%s' (inputs are given with --input "
+               "NAME=FILE)",
+               arg);
       return EXIT_USAGE;
     }
 
@@ -251,7 +240,7 @@ static int parse_args(int argc, char **argv, options *opts) {
           (keylen == 12 && strncmp(arg, "--output-dir", 12) == 0) ||
           (keylen == 8 && strncmp(arg, "--repeat", 8) == 0) ||
           (keylen == 9 && strncmp(arg, "--threads", 9) == 0))) {
-      error("unknown option '%s' (see --help)", arg);
+      qc_error("unknown option '%s' (see --help)", arg);
       return EXIT_USAGE;
     }
     if (eq) {
@@ -259,7 +248,7 @@ static int parse_args(int argc, char **argv, options *opts) {
     } else if (i + 1 < argc) {
       value = argv[++i];
     } else {
-      error("option '%s' needs a value", arg);
+      qc_error("option '%s' needs a value", arg);
       return EXIT_USAGE;
     }
 
@@ -267,7 +256,7 @@ static int parse_args(int argc, char **argv, options *opts) {
       opts->input_specs[opts->num_input_specs++] = value;
     } else if (arg[2] == 'o') {
       if (value[0] == '\0') {
-        error("--output-dir must not be empty");
+        qc_error("--output-dir must not be empty");
         return EXIT_USAGE;
       }
       opts->output_dir = value;
@@ -277,7 +266,7 @@ static int parse_args(int argc, char **argv, options *opts) {
       opts->threads = strtol(value, &end, 10);
       if (errno != 0 || end == value || *end != '\0' || opts->threads < 1 ||
           opts->threads > 4096) {
-        error("--threads needs an integer from 1 to 4096, got '%s'", value);
+        qc_error("--threads needs an integer from 1 to 4096, got '%s'", value);
         return EXIT_USAGE;
       }
     } else {
@@ -286,13 +275,13 @@ static int parse_args(int argc, char **argv, options *opts) {
       opts->repeat = strtol(value, &end, 10);
       if (errno != 0 || end == value || *end != '\0' || opts->repeat < 1 ||
           opts->repeat > INT_MAX) {
-        error("--repeat needs a positive integer, got '%s'", value);
+        qc_error("--repeat needs a positive integer, got '%s'", value);
         return EXIT_USAGE;
       }
     }
   }
   if (!opts->output_dir && !opts->time) {
-    error("--output-dir is required (see --help)");
+    qc_error("--output-dir is required (see --help)");
     return EXIT_USAGE;
   }
   return EXIT_OK;
@@ -336,11 +325,11 @@ static int resolve_input(const char *spec, const char **file) {
   }
   list_input_names(names, sizeof(names));
   if (eq)
-    error("unknown input '%.*s' in --input '%s' (model inputs: %s)",
-          (int)(eq - spec), spec, spec, names);
+    qc_error("unknown input '%.*s' in --input '%s' (model inputs: %s)",
+             (int)(eq - spec), spec, spec, names);
   else
-    error("--input '%s' needs the form NAME=FILE (model inputs: %s)", spec,
-          names);
+    qc_error("--input '%s' needs the form NAME=FILE (model inputs: %s)", spec,
+             names);
   return -1;
 }
 
@@ -360,14 +349,14 @@ static int load_inputs(const options *opts, qc_npy_array *arrays,
     }
     desc = &qc_model.inputs[idx];
     if (given[idx]) {
-      error("input '%s' given twice (from '%s' and '%s')", tensor_name(desc),
-            given[idx], file);
+      qc_error("input '%s' given twice (from '%s' and '%s')", tensor_name(desc),
+               given[idx], file);
       failed = 1;
       continue;
     }
     given[idx] = file;
     if (qc_npy_read(file, &arrays[idx], err, sizeof(err)) != 0) {
-      error("input '%s' from '%s': %s", tensor_name(desc), file, err);
+      qc_error("input '%s' from '%s': %s", tensor_name(desc), file, err);
       failed = 1;
       continue;
     }
@@ -382,8 +371,8 @@ static int load_inputs(const options *opts, qc_npy_array *arrays,
       actual.shape = arrays[idx].shape;
       describe(desc, expected, sizeof(expected));
       describe(&actual, got, sizeof(got));
-      error("input '%s' from '%s': expected %s, got %s", tensor_name(desc),
-            file, expected, got);
+      qc_error("input '%s' from '%s': expected %s, got %s", tensor_name(desc),
+               file, expected, got);
       qc_npy_free(&arrays[idx]);
       failed = 1;
     }
@@ -392,9 +381,9 @@ static int load_inputs(const options *opts, qc_npy_array *arrays,
     if (!given[i]) {
       char expected[300];
       describe(&qc_model.inputs[i], expected, sizeof(expected));
-      error("missing input '%s' (%s); pass --input %s=FILE.npy",
-            tensor_name(&qc_model.inputs[i]), expected,
-            tensor_name(&qc_model.inputs[i]));
+      qc_error("missing input '%s' (%s); pass --input %s=FILE.npy",
+               tensor_name(&qc_model.inputs[i]), expected,
+               tensor_name(&qc_model.inputs[i]));
       failed = 1;
     }
   }
@@ -408,9 +397,9 @@ static int ensure_dir(const char *dir) {
   if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
     return 0;
   if (errno == EEXIST)
-    error("output directory '%s' exists and is not a directory", dir);
+    qc_error("output directory '%s' exists and is not a directory", dir);
   else
-    error("cannot create output directory '%s': %s", dir, strerror(errno));
+    qc_error("cannot create output directory '%s': %s", dir, strerror(errno));
   return -1;
 }
 
@@ -447,12 +436,6 @@ static char *output_path(const char *dir, int index, char **paths) {
   return path;
 }
 
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 int main(int argc, char **argv) {
   options opts;
   qc_npy_array *arrays = NULL;
@@ -479,8 +462,9 @@ int main(int argc, char **argv) {
   for (i = 1; i < argc; ++i)
     if (strcmp(argv[i], "--generate") == 0) {
       if (!&qc_generator || !qc_generator_prefill) {
-        error("--generate: this model is not a generator (compile a model-kv "
-              "export with quantc --max-context=N)");
+        qc_error(
+            "--generate: this model is not a generator (compile a model-kv "
+            "export with quantc --max-context=N)");
         return EXIT_USAGE;
       }
       return qc_generate_main(argc, argv);
@@ -492,7 +476,7 @@ int main(int argc, char **argv) {
   opts.repeat = 1;
   opts.input_specs = malloc(sizeof(char *) * (size_t)argc);
   if (!opts.input_specs) {
-    error("out of memory");
+    qc_error("out of memory");
     return EXIT_RUN_ERROR;
   }
   rc = parse_args(argc, argv, &opts);
@@ -508,7 +492,7 @@ int main(int argc, char **argv) {
   buffers = calloc((size_t)ni + (size_t)no + 1, sizeof(*buffers));
   paths = calloc((size_t)no + 1, sizeof(*paths));
   if (!arrays || !given || !buffers || !paths) {
-    error("out of memory");
+    qc_error("out of memory");
     goto cleanup;
   }
   if (load_inputs(&opts, arrays, given) != 0)
@@ -522,7 +506,7 @@ int main(int argc, char **argv) {
     for (i = 0; i < no; ++i) {
       paths[i] = output_path(opts.output_dir, i, paths);
       if (!paths[i]) {
-        error("out of memory");
+        qc_error("out of memory");
         goto cleanup;
       }
     }
@@ -536,8 +520,8 @@ int main(int argc, char **argv) {
     qc_tensor_nbytes(desc->dtype, desc->rank, desc->shape, &nbytes);
     buffers[ni + i] = qc_aligned_zalloc(nbytes);
     if (!buffers[ni + i]) {
-      error("out of memory allocating output '%s' (%llu bytes)",
-            tensor_name(desc), (unsigned long long)nbytes);
+      qc_error("out of memory allocating output '%s' (%llu bytes)",
+               tensor_name(desc), (unsigned long long)nbytes);
       goto cleanup;
     }
   }
@@ -545,11 +529,11 @@ int main(int argc, char **argv) {
   if (opts.threads > 0 && omp_set_num_threads)
     omp_set_num_threads((int)opts.threads);
   for (r = 0; r < opts.repeat; ++r) {
-    double start = now_ms(), elapsed;
+    double start = qc_now_ms(), elapsed;
     if (qc_model_index_error)
       qc_model_index_error[0] = 0;
     qc_model_run(buffers);
-    elapsed = now_ms() - start;
+    elapsed = qc_now_ms() - start;
     if (qc_model_index_error && qc_model_index_error[0]) {
       report_index_error();
       goto cleanup;
@@ -569,7 +553,7 @@ int main(int argc, char **argv) {
       char err[512];
       if (qc_npy_write(paths[i], desc->dtype, desc->rank, desc->shape,
                        buffers[ni + i], err, sizeof(err)) != 0) {
-        error("output '%s' to '%s': %s", tensor_name(desc), paths[i], err);
+        qc_error("output '%s' to '%s': %s", tensor_name(desc), paths[i], err);
         rc = EXIT_RUN_ERROR;
       }
     }

@@ -42,7 +42,7 @@ int qc_npy_host_is_little_endian(void) {
 
 size_t qc_dtype_size(int32_t dtype) {
   switch (dtype) {
-#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)      \
+#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)        \
   case QC_DTYPE_##ENUM:                                                        \
     return BYTES;
 #include "quantc/Runtime/qc_dtypes.def"
@@ -53,7 +53,7 @@ size_t qc_dtype_size(int32_t dtype) {
 
 const char *qc_dtype_name(int32_t dtype) {
   switch (dtype) {
-#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)      \
+#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)        \
   case QC_DTYPE_##ENUM:                                                        \
     return NAME;
 #include "quantc/Runtime/qc_dtypes.def"
@@ -64,7 +64,7 @@ const char *qc_dtype_name(int32_t dtype) {
 
 int qc_dtype_is_integer(int32_t dtype) {
   switch (dtype) {
-#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)      \
+#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)        \
   case QC_DTYPE_##ENUM:                                                        \
     return NPY_KIND == 'i' || NPY_KIND == 'u';
 #include "quantc/Runtime/qc_dtypes.def"
@@ -75,7 +75,7 @@ int qc_dtype_is_integer(int32_t dtype) {
 
 int qc_dtype_is_float(int32_t dtype) {
   switch (dtype) {
-#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)      \
+#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)        \
   case QC_DTYPE_##ENUM:                                                        \
     return NPY_KIND == 'f';
 #include "quantc/Runtime/qc_dtypes.def"
@@ -256,8 +256,9 @@ static int parse_shape(header_parser *hp, int32_t *rank, int64_t *shape,
       return 0;
     }
     if (c < '0' || c > '9') {
-      qc_npy_set_err(err, errlen,
-              "invalid .npy header: 'shape' must hold non-negative integers");
+      qc_npy_set_err(
+          err, errlen,
+          "invalid .npy header: 'shape' must hold non-negative integers");
       return -1;
     }
     while (hp->p < hp->end && *hp->p >= '0' && *hp->p <= '9') {
@@ -271,8 +272,9 @@ static int parse_shape(header_parser *hp, int32_t *rank, int64_t *shape,
     if (hp->p < hp->end && (*hp->p == 'L' || *hp->p == 'l'))
       ++hp->p;
     if (*rank >= QC_NPY_MAX_RANK) {
-      qc_npy_set_err(err, errlen, "invalid .npy header: more than %d dimensions",
-              QC_NPY_MAX_RANK);
+      qc_npy_set_err(err, errlen,
+                     "invalid .npy header: more than %d dimensions",
+                     QC_NPY_MAX_RANK);
       return -1;
     }
     shape[(*rank)++] = value;
@@ -305,7 +307,7 @@ static int parse_descr(const char *descr, int32_t *dtype, char *err,
     goto unsupported;
 
   *dtype = 0;
-#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)      \
+#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)        \
   if (kind == NPY_KIND && size == BYTES)                                       \
     *dtype = QC_DTYPE_##ENUM;
 #include "quantc/Runtime/qc_dtypes.def"
@@ -317,26 +319,28 @@ static int parse_descr(const char *descr, int32_t *dtype, char *err,
   if (size > 1) {
     if (order == '|') {
       qc_npy_set_err(err, errlen,
-              "invalid dtype '%s': multi-byte type without "
-              "byte order",
-              descr);
+                     "invalid dtype '%s': multi-byte type without "
+                     "byte order",
+                     descr);
       return -1;
     }
     if (order == '>' || (order == '<' && !qc_npy_host_is_little_endian())) {
-      qc_npy_set_err(err, errlen,
-              "dtype '%s' is %s-endian, which is not supported; convert it "
-              "with arr.astype(arr.dtype.newbyteorder('='))",
-              descr, order == '>' ? "big" : "little");
+      qc_npy_set_err(
+          err, errlen,
+          "dtype '%s' is %s-endian, which is not supported; convert it "
+          "with arr.astype(arr.dtype.newbyteorder('='))",
+          descr, order == '>' ? "big" : "little");
       return -1;
     }
   }
   return 0;
 
 unsupported:
-  qc_npy_set_err(err, errlen,
-          "unsupported dtype '%s' (supported: float32, float64, float16, "
-          "int8, uint8, int16, uint16, int32, uint32, int64, uint64, bool)",
-          descr);
+  qc_npy_set_err(
+      err, errlen,
+      "unsupported dtype '%s' (supported: float32, float64, float16, "
+      "int8, uint8, int16, uint16, int32, uint32, int64, uint64, bool)",
+      descr);
   return -1;
 }
 
@@ -365,8 +369,9 @@ static int parse_header(const char *text, size_t len, qc_npy_array *out,
     }
     if (strcmp(key, "descr") == 0) {
       if (peek(&hp) == '[') {
-        qc_npy_set_err(err, errlen,
-                "unsupported dtype: structured arrays are not supported");
+        qc_npy_set_err(
+            err, errlen,
+            "unsupported dtype: structured arrays are not supported");
         return -1;
       }
       if (parse_string(&hp, descr, sizeof(descr)) != 0) {
@@ -378,8 +383,9 @@ static int parse_header(const char *text, size_t len, qc_npy_array *out,
       char ident[16];
       if (parse_identifier(&hp, ident, sizeof(ident)) != 0 ||
           (strcmp(ident, "True") != 0 && strcmp(ident, "False") != 0)) {
-        qc_npy_set_err(err, errlen,
-                "invalid .npy header: 'fortran_order' is not True/False");
+        qc_npy_set_err(
+            err, errlen,
+            "invalid .npy header: 'fortran_order' is not True/False");
         return -1;
       }
       fortran_order = strcmp(ident, "True") == 0;
@@ -400,7 +406,7 @@ static int parse_header(const char *text, size_t len, qc_npy_array *out,
   }
   if (!have_descr || !have_shape) {
     qc_npy_set_err(err, errlen, "invalid .npy header: missing '%s'",
-            have_descr ? "shape" : "descr");
+                   have_descr ? "shape" : "descr");
     return -1;
   }
   if (parse_descr(descr, &out->dtype, err, errlen) != 0)
@@ -413,8 +419,8 @@ static int parse_header(const char *text, size_t len, qc_npy_array *out,
       big += out->shape[i] > 1;
     if (big > 1) {
       qc_npy_set_err(err, errlen,
-              "Fortran-ordered arrays are not supported; save with "
-              "np.save(path, np.ascontiguousarray(arr))");
+                     "Fortran-ordered arrays are not supported; save with "
+                     "np.save(path, np.ascontiguousarray(arr))");
       return -1;
     }
   }
@@ -457,7 +463,8 @@ int qc_npy_read(const char *path, qc_npy_array *out, char *err, size_t errlen) {
   major = pre[6];
   minor = pre[7];
   if ((major != 1 && major != 2 && major != 3) || minor != 0) {
-    qc_npy_set_err(err, errlen, "unsupported .npy format version %d.%d", major, minor);
+    qc_npy_set_err(err, errlen, "unsupported .npy format version %d.%d", major,
+                   minor);
     goto fail;
   }
   /* Version 1.0 has a 2-byte header length, 2.0 and 3.0 a 4-byte one. */
@@ -470,7 +477,8 @@ int qc_npy_read(const char *path, qc_npy_array *out, char *err, size_t errlen) {
   }
   hlen = read_le(pre + 8, (int)prelen - 8);
   if (hlen > QC_NPY_MAX_HEADER) {
-    qc_npy_set_err(err, errlen, "invalid .npy header length %lu", (unsigned long)hlen);
+    qc_npy_set_err(err, errlen, "invalid .npy header length %lu",
+                   (unsigned long)hlen);
     goto fail;
   }
   header = malloc((size_t)hlen + 1);
@@ -496,23 +504,24 @@ int qc_npy_read(const char *path, qc_npy_array *out, char *err, size_t errlen) {
   out->data = qc_aligned_zalloc(out->nbytes);
   if (!out->data) {
     qc_npy_set_err(err, errlen, "out of memory allocating %llu bytes",
-            (unsigned long long)out->nbytes);
+                   (unsigned long long)out->nbytes);
     goto fail;
   }
   got = fread(out->data, 1, out->nbytes, f);
   if (got != out->nbytes) {
-    qc_npy_set_err(err, errlen,
-            "truncated .npy file: %s %s needs %llu data bytes, file has %llu",
-            qc_dtype_name(out->dtype), shapebuf,
-            (unsigned long long)out->nbytes, (unsigned long long)got);
+    qc_npy_set_err(
+        err, errlen,
+        "truncated .npy file: %s %s needs %llu data bytes, file has %llu",
+        qc_dtype_name(out->dtype), shapebuf, (unsigned long long)out->nbytes,
+        (unsigned long long)got);
     goto fail;
   }
   /* Extra bytes mean the header and the payload disagree about the shape. */
   if (fgetc(f) != EOF) {
     qc_npy_set_err(err, errlen,
-            "corrupt .npy file: data is longer than %s %s (%llu bytes)",
-            qc_dtype_name(out->dtype), shapebuf,
-            (unsigned long long)out->nbytes);
+                   "corrupt .npy file: data is longer than %s %s (%llu bytes)",
+                   qc_dtype_name(out->dtype), shapebuf,
+                   (unsigned long long)out->nbytes);
     goto fail;
   }
   if (ferror(f)) {

@@ -27,7 +27,7 @@ static int dtype_descr(int32_t dtype, char descr[4]) {
   size_t size = qc_dtype_size(dtype);
   char kind = 0;
   switch (dtype) {
-#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)      \
+#define QC_DTYPE(ENUM, VALUE, NAME, NPY_KIND, BYTES, ONNX, CLASS, BITS)        \
   case QC_DTYPE_##ENUM:                                                        \
     kind = NPY_KIND;                                                           \
     break;

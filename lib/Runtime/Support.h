@@ -1,0 +1,21 @@
+/*===- Support.h - What the runtime's command-line tools share -*- C -*-===*\
+|*                                                                          *|
+|* The model runner (Main.c) and the generation loop (Generate.c) report    *|
+|* errors and time themselves the same way.                                 *|
+|*                                                                          *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef QUANTC_RUNTIME_SUPPORT_H
+#define QUANTC_RUNTIME_SUPPORT_H
+
+/* Prints "error: MESSAGE" and a newline to stderr. */
+void qc_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Milliseconds on the monotonic clock. */
+double qc_now_ms(void);
+
+/* Present when the model was compiled with --multithread (it links LLVM's
+ * OpenMP runtime); weak, so single-threaded builds need no libomp. */
+extern void omp_set_num_threads(int) __attribute__((weak));
+
+#endif /* QUANTC_RUNTIME_SUPPORT_H */
