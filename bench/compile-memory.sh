@@ -4,7 +4,7 @@
 # usage: bench/compile-memory.sh [BUILD] [OUT.json] [LAYERS] [DIM]
 #
 # A chain of LAYERS DIMxDIM FP32 MatMuls (default 8 x 4096: 512 MiB of
-# external data, bench/src/make_linear_chain.py) compiled to an executable
+# external data, test/lit-helpers/make_linear_chain.py) compiled to an executable
 # as FP32, RTN int4 g128 and RTN int8: seconds, peak RSS (/usr/bin/time) and
 # peak RSS over the FP32 weight bytes. Not a test: no assertion.
 #
@@ -18,7 +18,7 @@ DIM=${4:-4096}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 PY=/usr/bin/python3
-$PY "$ROOT/bench/src/make_linear_chain.py" "$LAYERS" "$DIM" "$WORK/chain.onnx"
+$PY "$ROOT/test/lit-helpers/make_linear_chain.py" "$LAYERS" "$DIM" "$WORK/chain.onnx"
 weights=$((LAYERS * DIM * DIM * 4))
 echo "[" > "$WORK/results.json"
 first=1

@@ -16,6 +16,7 @@
 #include "lib/Pipelines/Pipelines.h"
 #include "lib/Support/LayerQuantization.h"
 #include "lib/Support/WeightConstants.h"
+#include "lib/Support/WeightStorage.h"
 #include "passes/Quantization/Passes.h"
 #include "targets/CPU/CPUBackend.h"
 #include "targets/Common/Linker.h"
@@ -449,6 +450,10 @@ int compile(const DriverOptions &options, MLIRContext &ctx, StringRef output,
   }
   std::vector<std::string> externalDataFiles;
   importOptions.externalDataFiles = &externalDataFiles;
+  // Large weights live in the page cache, not in this process
+  // (lib/Support/WeightStorage.h): a compile holds about one layer.
+  enableWeightSpill();
+  SharedWeights sharedWeights;
   // A generator is imported twice: the decode step (`module`, one token
   // per row after max_context - 1 cached positions) and the prefill step
   // (a prompt chunk from an empty cache), which is the one quantized.
@@ -459,6 +464,7 @@ int compile(const DriverOptions &options, MLIRContext &ctx, StringRef output,
     if (failed(recognized))
       return 1;
     kv = std::move(*recognized);
+    importOptions.sharedWeights = &sharedWeights;
     prefill = importONNXFile(options.inputPath, &ctx,
                              kv->stepImport(importOptions, kv->prefillTokens,
                                             /*past=*/0));

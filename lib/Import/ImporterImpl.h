@@ -9,6 +9,7 @@
 #define QC_LIB_IMPORT_IMPORTERIMPL_H
 
 #include "dialects/QC/IR/QCContract.h"
+#include "lib/Import/ONNXImporter.h"
 #include "lib/Support/ElementTypes.h"
 
 #include "onnx/onnx_pb.h"
@@ -29,6 +30,12 @@ namespace mlir::qc {
 struct ExternalDataScope {
   std::string modelDir;
   std::vector<std::string> *filesRead = nullptr;
+  SharedWeights *shared = nullptr;
+
+  /// The live attribute shared under `key`, or null.
+  Attribute findShared(StringRef key) const;
+  /// Records `attr` under `key` (and, for an external tensor, its origin).
+  void share(StringRef key, Attribute attr, bool isOrigin) const;
 };
 
 class NodeContext {

@@ -140,7 +140,8 @@ public:
   GraphImporter(MLIRContext *ctx, StringRef path, const ImportOptions &options)
       : ctx(ctx), path(path), options(options),
         b(ctx), externalData{llvm::sys::path::parent_path(path).str(),
-                             options.externalDataFiles} {}
+                             options.externalDataFiles, options.sharedWeights} {
+  }
 
   OwningOpRef<ModuleOp> import(const onnx::ModelProto &model);
 
@@ -374,7 +375,10 @@ OwningOpRef<ModuleOp> GraphImporter::import(const onnx::ModelProto &model) {
         return; // Still reachable under another name (Identity).
     values.erase(name);
     constant->erase();
-    blob.getRawHandle().getResource()->setBlob(AsmResourceBlob());
+    // A blob shared with another import may still be read there; it is
+    // freed with the unreferenced blobs after quantization.
+    if (!options.sharedWeights || !options.sharedWeights->origin.count(blob))
+      blob.getRawHandle().getResource()->setBlob(AsmResourceBlob());
   };
 
   for (auto [index, node] : llvm::enumerate(graph.node())) {

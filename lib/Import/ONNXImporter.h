@@ -11,12 +11,24 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <string>
 #include <vector>
 
 namespace mlir::qc {
+
+/// Weights shared by several imports of one model into one context (a
+/// generator's prefill and decode steps): an external tensor, and each way
+/// a layer re-lays it out, becomes one attribute whichever import asks, so
+/// the second import reads no weight and the two steps share one set.
+struct SharedWeights {
+  /// Imported external tensor -> its "file:offset:length" origin.
+  llvm::DenseMap<Attribute, std::string> origin;
+  /// Origin (+ a layout suffix for re-laid-out copies) -> the attribute.
+  llvm::StringMap<Attribute> byOrigin;
+};
 
 struct ImportOptions {
   /// Shapes pinning symbolic (or all) dimensions of graph inputs, by name.
@@ -32,6 +44,9 @@ struct ImportOptions {
   /// If set, receives the real paths of the external data files read (so
   /// that the driver never writes an output over one of them).
   std::vector<std::string> *externalDataFiles = nullptr;
+  /// If set, external weights are shared with the other imports given the
+  /// same object (see SharedWeights).
+  SharedWeights *sharedWeights = nullptr;
 };
 
 /// Parses "NAME=AxBxC" into `options`; returns an error message or "".

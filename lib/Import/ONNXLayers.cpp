@@ -71,25 +71,47 @@ FailureOr<Value> weightConstant(NodeContext &nc, unsigned input, bool transpose,
   // there is nothing to quantize and no row to take a scale from.
   if (nc.inputType(input).getNumElements() == 0)
     return failure();
-  FailureOr<std::vector<float>> data = readF32Constant(nc.input(input));
-  if (failed(data))
-    return failure();
   ArrayRef<int64_t> shape = nc.inputType(input).getShape();
   int64_t rows = shape[0], cols = shape[1];
-  std::vector<float> out(data->size());
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      out[transpose ? c * rows + r : r * cols + c] =
-          alpha * (*data)[r * cols + c];
   SmallVector<int64_t> outShape = transpose ? SmallVector<int64_t>{cols, rows}
                                             : SmallVector<int64_t>{rows, cols};
   auto type = RankedTensorType::get(outShape, nc.b.getF32Type());
   std::string name = nc.node.input(input);
-  return createConstant(
-      nc.b, nc.nameLoc(name), type,
-      ArrayRef<char>(reinterpret_cast<const char *>(out.data()),
-                     out.size() * sizeof(float)),
-      name);
+  // Another import of the same model may have laid out this weight already.
+  const ExternalDataScope &scope = nc.externalDataScope();
+  std::string key;
+  if (auto source = nc.input(input).getDefiningOp<arith::ConstantOp>();
+      source && scope.shared)
+    if (auto it = scope.shared->origin.find(source.getValue());
+        it != scope.shared->origin.end()) {
+      key = it->second + (transpose ? "|T|" : "|N|") + std::to_string(alpha);
+      if (Attribute done = scope.findShared(key))
+        return arith::ConstantOp::create(nc.b, nc.nameLoc(name),
+                                         cast<TypedAttr>(done))
+            .getResult();
+    }
+  FailureOr<std::vector<float>> data = readF32Constant(nc.input(input));
+  if (failed(data))
+    return failure();
+  std::vector<float> out(data->size());
+  // Blocked, so that neither side of a large transpose is read or written
+  // one element per cache line.
+  constexpr int64_t kBlock = 64;
+  for (int64_t r0 = 0; r0 < rows; r0 += kBlock)
+    for (int64_t c0 = 0; c0 < cols; c0 += kBlock)
+      for (int64_t r = r0; r < std::min(rows, r0 + kBlock); ++r)
+        for (int64_t c = c0; c < std::min(cols, c0 + kBlock); ++c)
+          out[transpose ? c * rows + r : r * cols + c] =
+              alpha * (*data)[r * cols + c];
+  Value weight =
+      createConstant(nc.b, nc.nameLoc(name), type,
+                     ArrayRef<char>(reinterpret_cast<const char *>(out.data()),
+                                    out.size() * sizeof(float)),
+                     name);
+  if (!key.empty())
+    scope.share(key, weight.getDefiningOp<arith::ConstantOp>().getValue(),
+                /*isOrigin=*/false);
+  return weight;
 }
 
 Value buildLinear(NodeContext &nc, Value x, Value weight, Value bias) {

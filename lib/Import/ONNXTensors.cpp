@@ -11,8 +11,11 @@
 
 #include "lib/Support/ElementTypes.h"
 #include "lib/Support/WeightConstants.h"
+#include "lib/Support/WeightStorage.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -35,6 +38,27 @@ std::string mlir::qc::describeONNXType(int32_t onnxType) {
   if (onnxType >= 0 && onnxType < int32_t(std::size(names)))
     text += std::string(" (") + names[onnxType] + ")";
   return text;
+}
+
+Attribute ExternalDataScope::findShared(StringRef key) const {
+  if (!shared)
+    return {};
+  Attribute attr = shared->byOrigin.lookup(key);
+  // The blob may have been freed since (the float weights a quantization
+  // replaced): then the key is imported again.
+  auto resource = dyn_cast_or_null<DenseResourceElementsAttr>(attr);
+  AsmResourceBlob *blob =
+      resource ? resource.getRawHandle().getBlob() : nullptr;
+  return blob && !blob->getData().empty() ? attr : Attribute();
+}
+
+void ExternalDataScope::share(StringRef key, Attribute attr,
+                              bool isOrigin) const {
+  if (!shared)
+    return;
+  shared->byOrigin[key] = attr;
+  if (isOrigin)
+    shared->origin[attr] = key.str();
 }
 
 /// Appends the typed repeated field of `t` as raw little-endian bytes.
@@ -82,11 +106,12 @@ static bool appendTypedData(const onnx::TensorProto &t, Type elementType,
   return true;
 }
 
-/// Reads the external data of `t` (keys location, offset, length) from a
-/// file inside `modelDir`, memory-mapped. Fails with an error at `loc`.
-static LogicalResult readExternalData(Location loc, const onnx::TensorProto &t,
-                                      const ExternalDataScope &scope,
-                                      std::vector<char> &bytes) {
+/// Maps the external data of `t` (keys location, offset, length) from a
+/// file inside `modelDir`; `origin` becomes "real path:offset:length".
+/// Fails with an error at `loc`.
+static FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
+mapExternalData(Location loc, const onnx::TensorProto &t,
+                const ExternalDataScope &scope, std::string &origin) {
   StringRef modelDir = scope.modelDir;
   std::string location;
   int64_t offset = 0, length = -1;
@@ -130,9 +155,8 @@ static LogicalResult readExternalData(Location loc, const onnx::TensorProto &t,
   llvm::sys::fs::file_status status;
   if (llvm::sys::fs::status(realPath, status) ||
       status.type() != llvm::sys::fs::file_type::regular_file)
-    return emitError(loc) << "tensor '" << t.name()
-                          << "': external data '" << location
-                          << "' is not a regular file";
+    return emitError(loc) << "tensor '" << t.name() << "': external data '"
+                          << location << "' is not a regular file";
   uint64_t fileSize = status.getSize();
   if (length < 0 && offset >= 0 && uint64_t(offset) <= fileSize)
     length = int64_t(fileSize) - offset;
@@ -148,10 +172,10 @@ static LogicalResult readExternalData(Location loc, const onnx::TensorProto &t,
     return emitError(loc) << "tensor '" << t.name()
                           << "': cannot map external data '" << path
                           << "': " << buffer.getError().message();
-  bytes.assign((*buffer)->getBufferStart(), (*buffer)->getBufferEnd());
   if (scope.filesRead && !llvm::is_contained(*scope.filesRead, realPath.str()))
     scope.filesRead->push_back(realPath.str().str());
-  return success();
+  origin = (realPath + ":" + Twine(offset) + ":" + Twine(length)).str();
+  return std::move(*buffer);
 }
 
 Value mlir::qc::importTensor(OpBuilder &b, Location loc,
@@ -178,23 +202,46 @@ Value mlir::qc::importTensor(OpBuilder &b, Location loc,
   // MLIR stores i1 as one byte per element in raw buffers; so does ONNX.
   int64_t elementBytes =
       std::max<int64_t>(1, elementType.getIntOrFloatBitWidth() / 8);
+  auto type = RankedTensorType::get(shape, elementType);
+  auto checkSize = [&](size_t size) {
+    if (int64_t(size) == numel * elementBytes)
+      return success();
+    emitError(loc) << "tensor '" << t.name() << "' holds " << size
+                   << " bytes of data but its shape needs "
+                   << numel * elementBytes;
+    return failure();
+  };
   std::vector<char> bytes;
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
-    if (failed(readExternalData(loc, t, scope, bytes)))
+    std::string origin;
+    FailureOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+        mapExternalData(loc, t, scope, origin);
+    if (failed(buffer) || failed(checkSize((*buffer)->getBufferSize())))
       return nullptr;
+    // Large external tensors stay a map of the file: nothing is read until
+    // a pass reads the weight (lib/Support/WeightStorage.h).
+    if (!elementType.isInteger(1) &&
+        numel * elementBytes > kInlineConstantBytes) {
+      // The same bytes read as another type are another attribute.
+      llvm::raw_string_ostream(origin) << ":" << type;
+      Attribute attr = scope.findShared(origin);
+      if (!attr || cast<TypedAttr>(attr).getType() != type) {
+        attr = DenseResourceElementsAttr::get(
+            type, t.name().empty() ? "tensor" : t.name(),
+            adoptWeightBuffer(std::move(*buffer), size_t(elementBytes)));
+        scope.share(origin, attr, /*isOrigin=*/true);
+      }
+      return arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
+    }
+    bytes.assign((*buffer)->getBufferStart(), (*buffer)->getBufferEnd());
   } else if (t.has_raw_data()) {
     bytes.assign(t.raw_data().begin(), t.raw_data().end());
   } else if (!appendTypedData(t, elementType, bytes)) {
     emitError(loc) << "tensor '" << t.name() << "' has no readable data";
     return nullptr;
   }
-  if (int64_t(bytes.size()) != numel * elementBytes) {
-    emitError(loc) << "tensor '" << t.name() << "' holds " << bytes.size()
-                   << " bytes of data but its shape needs "
-                   << numel * elementBytes;
+  if (failed(checkSize(bytes.size())))
     return nullptr;
-  }
-  auto type = RankedTensorType::get(shape, elementType);
   if (elementType.isInteger(1)) {
     SmallVector<bool> values(bytes.begin(), bytes.end());
     return arith::ConstantOp::create(

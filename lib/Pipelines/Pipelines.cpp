@@ -138,6 +138,8 @@ void mlir::qc::buildCPULoweringPipeline(OpPassManager &pm,
   if (phase == CPUPipelinePhase::Linalg)
     return;
   buildBufferizationPipeline(pm);
+  pm.addNestedPass<func::FuncOp>(createPrefetchWeightStreamsPass(
+      PrefetchWeightStreamsPassOptions{schedule.prefetchDistance}));
   LLVMLoweringOptions llvm;
   llvm.threads = schedule.threads;
   llvm.x86VNNI = schedule.x86VNNI;

@@ -373,7 +373,7 @@ int qc_generate_main(int argc, char **argv) {
   int64_t *ids = NULL, *tokens = NULL, *next = NULL, rows = 1, plen = 0;
   int64_t r, context;
   qc_sampler sampler;
-  double t0, t_prefill = 0, t_end;
+  double t0, t_load, t_prefill = 0, t_end;
   struct rusage usage;
   int rc = 1, i;
 
@@ -463,7 +463,10 @@ int qc_generate_main(int argc, char **argv) {
   sampler.state = o.seed;
   sampler.vocab = g.vocab;
 
+  t_load = qc_now_ms();
+  qc_load_weights();
   t0 = qc_now_ms();
+  t_load = t0 - t_load;
   for (r = 0; r < rows; r += g.batch) {
     int64_t n = rows - r < g.batch ? rows - r : g.batch;
     double start = qc_now_ms(), mid;
@@ -487,10 +490,11 @@ int qc_generate_main(int argc, char **argv) {
     getrusage(RUSAGE_SELF, &usage);
     fprintf(stderr,
             "{\"batch\": %lld, \"prompt_tokens\": %lld, \"new_tokens\": %ld, "
+            "\"load_ms\": %.3f, "
             "\"prefill_ms\": %.3f, \"decode_ms_per_token\": %.4f, "
             "\"decode_tokens_per_s\": %.2f, \"peak_rss_mb\": %.1f}\n",
-            (long long)rows, (long long)plen, o.max_new_tokens, t_prefill,
-            steps ? decode_ms / (double)(steps * groups) : 0.0,
+            (long long)rows, (long long)plen, o.max_new_tokens, t_load,
+            t_prefill, steps ? decode_ms / (double)(steps * groups) : 0.0,
             steps && decode_ms > 0 ? 1e3 * (double)(steps * rows) / decode_ms
                                    : 0.0,
             (double)usage.ru_maxrss / 1024.0);
@@ -528,8 +532,10 @@ void qc_generate_usage(FILE *out) {
           "  --seed S               sampling seed (default 0; same seed, "
           "same tokens)\n"
           "  --threads N            threads (default: all cores)\n"
-          "  --time                 print prefill/decode timing and peak RSS "
-          "as JSON to stderr\n",
+          "  --time                 print load/prefill/decode timing and peak "
+          "RSS as JSON to stderr\n"
+          "                         (load: mapping the weights in, before "
+          "the first step)\n",
           (long long)qc_generator.max_context,
           (long long)qc_generator.prefill_tokens,
           qc_generator.vocab_size ? ", with a vocabulary" : "");

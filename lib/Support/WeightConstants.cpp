@@ -1,6 +1,7 @@
 //===- WeightConstants.cpp - Reading and creating weight data -------------===//
 
 #include "lib/Support/WeightConstants.h"
+#include "lib/Support/WeightStorage.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/AsmState.h"
@@ -18,7 +19,11 @@ FailureOr<std::vector<float>> mlir::qc::readF32Elements(Attribute attr) {
     std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef();
     if (!data)
       return failure();
-    return std::vector<float>(data->begin(), data->end());
+    std::vector<float> values(data->begin(), data->end());
+    // The copy is what the caller reads; the mapping need not stay resident.
+    dropResidentPages(ArrayRef<char>(
+        reinterpret_cast<const char *>(data->data()), data->size() * 4));
+    return values;
   }
   if (auto dense = dyn_cast_or_null<DenseElementsAttr>(attr)) {
     if (!dense.getElementType().isF32())
@@ -74,7 +79,9 @@ FailureOr<std::vector<char>> mlir::qc::readConstantBytes(Value value) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob || blob->getData().size() != size)
       return failure();
-    return std::vector<char>(blob->getData().begin(), blob->getData().end());
+    std::vector<char> bytes(blob->getData().begin(), blob->getData().end());
+    dropResidentPages(blob->getData());
+    return bytes;
   }
   auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
   if (!dense)
@@ -118,9 +125,8 @@ Value mlir::qc::createConstant(OpBuilder &b, Location loc,
   } else {
     unsigned align = std::max<unsigned>(
         1, type.getElementType().getIntOrFloatBitWidth() / 8);
-    attr = DenseResourceElementsAttr::get(
-        type, blobName,
-        HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, align));
+    attr = DenseResourceElementsAttr::get(type, blobName,
+                                          allocateWeightBlob(bytes, align));
   }
   return arith::ConstantOp::create(b, loc, attr);
 }

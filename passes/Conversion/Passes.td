@@ -57,6 +57,36 @@ def QCToLinalgPass : Pass<"qc-lower-to-linalg", "func::FuncOp"> {
                            "::mlir::math::MathDialect"];
 }
 
+def PrefetchWeightStreamsPass : Pass<"qc-prefetch-weight-streams",
+                                      "func::FuncOp"> {
+  let summary = "Prefetches the weights the innermost loops stream";
+  let description = [{
+    A batch-1 layer reads its weights once, in order: the time is the
+    memory's. One core's hardware prefetchers keep too few misses in flight
+    to reach the DRAM bandwidth with the kernels' two to four streams, so
+    each vector read of a constant global (a weight) in an innermost scf.for
+    gets a `memref.prefetch` of the same stream `distance` bytes ahead: the
+    index that varies in the loop (the last non-constant one) moves ahead by
+    as many of its rows as cover `distance`, clamped to the dimension's last
+    index so the address stays inside the weight. Reads of other memrefs
+    (activations, outputs) and reads outside loops are left alone.
+
+    ```mlir
+    scf.for %c = %c0 to %c512 step %c1 {
+      %w = vector.transfer_read %packed[%rb, %c, %c0] ... : memref<8x512x64xi8>, vector<64xi8>
+    // gains, before the read:
+      %ahead = arith.minui (%c + 16), %c511
+      memref.prefetch %packed[%rb, %ahead, %c0], read, locality<3>, data
+    ```
+  }];
+  let options = [
+    Option<"distance", "distance", "int64_t", "2048",
+           "How far ahead of each read to prefetch, in bytes (> 0)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def ParallelizeLinalgPass : Pass<"qc-parallelize-linalg", "func::FuncOp"> {
   let summary = "Splits large linalg ops outside the kernels across threads";
   let description = [{

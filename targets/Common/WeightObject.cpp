@@ -2,6 +2,8 @@
 
 #include "targets/Common/WeightObject.h"
 
+#include "lib/Support/WeightStorage.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -148,6 +150,8 @@ LogicalResult mlir::qc::writeWeightObject(StringRef path,
     pad(dataOffset + offset);
     os.write(w.bytes.data(), w.bytes.size());
     written += w.bytes.size();
+    // Written weights need not stay resident (lib/Support/WeightStorage.h).
+    dropResidentPages(w.bytes);
   }
   pad(symOffset);
   // Symbols: the null symbol, then one global object per weight.
