@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/bit.h"
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -84,7 +85,8 @@ FailureOr<Value> weightConstant(NodeContext &nc, unsigned input, bool transpose,
       source && scope.shared)
     if (auto it = scope.shared->origin.find(source.getValue());
         it != scope.shared->origin.end()) {
-      key = it->second + (transpose ? "|T|" : "|N|") + std::to_string(alpha);
+      key = it->second + (transpose ? "|T|" : "|N|") +
+            std::to_string(llvm::bit_cast<uint32_t>(alpha));
       if (Attribute done = scope.findShared(key))
         return arith::ConstantOp::create(nc.b, nc.nameLoc(name),
                                          cast<TypedAttr>(done))

@@ -59,12 +59,6 @@ struct LLVMLoweringOptions {
   /// `usdot`.
   bool x86VNNI = false;
   bool armI8MM = false;
-  /// Bytes ahead of each weight stream that kernels prefetch
-  /// (qc-prefetch-weight-streams). 2048 measured best on a 2-core EPYC
-  /// (32 int4 4096x4096 GEMVs streaming from DRAM: 0.71 of the read
-  /// bandwidth at 1 and 2 threads, from 0.65 / 0.66 without; 1024 and 3072
-  /// within 2%).
-  int64_t prefetchDistance = 2048;
 };
 
 void buildLLVMLoweringPipeline(OpPassManager &pm,
