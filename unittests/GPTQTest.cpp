@@ -359,6 +359,19 @@ TEST(GPTQMatchesNaive, TinyCases) {
   }
 }
 
+// Over 64 columns the inverse Hessian factor comes from the triangular
+// inverse by halves (two levels of it at 300).
+TEST(GPTQMatchesNaive, WideLayer) {
+  std::mt19937 rng(91);
+  const int64_t rows = 3, cols = 300;
+  RowMatrixD x = correlatedInputs(rng, 600, cols, 40);
+  std::vector<double> h = hessianOf(x);
+  std::vector<float> w = randomNormal(rng, rows * cols);
+  for (int mode = 0; mode < 2; ++mode)
+    expectSameAsNaive(w, rows, cols, h,
+                      makeOptions(makeSpec(4, 32), 128, mode == 1, false));
+}
+
 TEST(GPTQMatchesNaive, StaticGroupsWithoutActOrder) {
   std::mt19937 rng(77);
   const int64_t rows = 4, cols = 12;

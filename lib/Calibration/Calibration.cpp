@@ -21,6 +21,7 @@ extern "C" {
 }
 
 #include "mlir/IR/AsmState.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Process.h"
@@ -155,13 +156,12 @@ compileAndLoad(ModuleOp module, const CalibrationOptions &options,
   return model;
 }
 
-/// Runs `model` over every batch of `set` and returns the statistics of
-/// each probe (in probe order); `numOutputs` is the number of the model's
-/// own outputs, before the probes.
+/// Runs `model` (whose outputs are the probes) over every batch of `set`
+/// and returns the statistics of each probe, in probe order.
 FailureOr<std::vector<LayerStatistics>>
 runBatches(const LoadedModel &model, const CalibrationOptions &options,
            const std::vector<CalibrationArray> &set, const BatchPlan &plan,
-           ArrayRef<LayerProbe> probes, unsigned numOutputs, Location loc) {
+           ArrayRef<LayerProbe> probes, Location loc) {
   // Inputs: which calibration array feeds each, and bytes per sample.
   const qc_model_desc &desc = *model.desc;
   std::vector<const CalibrationArray *> feeds;
@@ -226,9 +226,9 @@ runBatches(const LoadedModel &model, const CalibrationOptions &options,
       }
       model.run(pointers.data());
       for (size_t p = 0; p < numProbes; ++p) {
-        const qc_tensor_desc &out = desc.outputs[numOutputs + p];
+        const qc_tensor_desc &out = desc.outputs[p];
         const auto *data = reinterpret_cast<const float *>(
-            buffers[desc.num_inputs + numOutputs + p].data());
+            buffers[desc.num_inputs + p].data());
         int64_t numel = bytesOf(out) / sizeof(float);
         Eigen::MatrixXf x = rowsOf(probes[p], data, numel);
         Eigen::MatrixXd xd = x.cast<double>();
@@ -282,6 +282,9 @@ runBatches(const LoadedModel &model, const CalibrationOptions &options,
       xtx += acc[p].xtx;
       sumAbs += acc[p].sumAbs;
       rows += acc[p].rows;
+      // A K x K double per thread and probe: give it back as soon as it is
+      // merged (the FFN down projection's is 250 MB at K = 5632).
+      acc[p] = Accumulator();
     }
     // Only the lower triangle was accumulated.
     xtx = xtx.selfadjointView<Eigen::Lower>();
@@ -296,7 +299,7 @@ runBatches(const LoadedModel &model, const CalibrationOptions &options,
 
 } // namespace
 
-FailureOr<llvm::StringMap<LayerStatistics>>
+FailureOr<llvm::StringMap<std::shared_ptr<const LayerStatistics>>>
 mlir::qc::calibrate(MLIRContext &ctx, const CalibrationOptions &options,
                     const std::vector<CalibrationArray> &set,
                     ModuleOp quantizedSource,
@@ -321,6 +324,13 @@ mlir::qc::calibrate(MLIRContext &ctx, const CalibrationOptions &options,
                  << std::chrono::duration<double>(t1 - t0).count() << " s\n";
     t0 = t1;
   };
+  // Blobs that exist now belong to the caller; those made from here on
+  // (the calibration import's own weights, the lowering's repacked
+  // layouts) are freed before returning.
+  BlobSnapshot before = snapshotBlobs(&ctx);
+  llvm::scope_exit releaseOwn(
+      [&] { releaseUnreferencedBlobs(&ctx, {}, &before); });
+  plan->importOptions.sharedWeights = options.sharedWeights;
   OwningOpRef<ModuleOp> module =
       importONNXFile(options.modelPath, &ctx, plan->importOptions);
   if (!module)
@@ -330,7 +340,6 @@ mlir::qc::calibrate(MLIRContext &ctx, const CalibrationOptions &options,
     return failure();
   if (quantizedSource)
     transplantQuantizedWeights(quantizedSource, func);
-  unsigned numOutputs = func.getNumResults();
   FailureOr<std::vector<LayerProbe>> probes = instrument(func, layerNames);
   if (failed(probes))
     return failure();
@@ -340,15 +349,18 @@ mlir::qc::calibrate(MLIRContext &ctx, const CalibrationOptions &options,
     return failure();
   phase("compile");
   FailureOr<std::vector<LayerStatistics>> results =
-      runBatches(**model, options, set, *plan, *probes, numOutputs, loc);
+      runBatches(**model, options, set, *plan, *probes, loc);
   if (failed(results))
     return failure();
   phase("run");
 
-  llvm::StringMap<LayerStatistics> stats;
-  for (auto [probe, s] : llvm::zip(*probes, *results))
+  // Layers reading one tensor (q/k/v) share its statistics.
+  llvm::StringMap<std::shared_ptr<const LayerStatistics>> stats;
+  for (auto [probe, s] : llvm::zip(*probes, *results)) {
+    auto shared = std::make_shared<const LayerStatistics>(std::move(s));
     for (const std::string &layer : probe.layers)
-      stats[layer] = s;
+      stats[layer] = shared;
+  }
   return stats;
 }
 
@@ -362,27 +374,38 @@ static ElementsAttr floatAttr(MLIRContext *ctx, ArrayRef<int64_t> shape,
       type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
 }
 
-void mlir::qc::attachStatistics(ModuleOp module,
-                                const llvm::StringMap<LayerStatistics> &stats) {
+void mlir::qc::attachStatistics(
+    ModuleOp module,
+    const llvm::StringMap<std::shared_ptr<const LayerStatistics>> &stats) {
   MLIRContext *ctx = module.getContext();
+  // Layers sharing statistics (q/k/v) share their attributes too.
+  struct Attrs {
+    ElementsAttr hessian, meanAbs, samples;
+  };
+  llvm::DenseMap<const LayerStatistics *, Attrs> made;
   module.walk([&](QuantizableLayer layer) {
     std::string name = getLayerName(layer->getLoc());
     auto it = stats.find(name);
-    if (it == stats.end() || it->second.rows == 0)
+    if (it == stats.end() || it->second->rows == 0)
       return;
-    const LayerStatistics &s = it->second;
-    int64_t k = s.rowLength;
-    double n = double(s.rows);
-    std::vector<float> hessian(k * k), meanAbs(k);
-    for (int64_t i = 0; i < k * k; ++i)
-      hessian[i] = float(2.0 * s.xtx[i] / n);
-    for (int64_t i = 0; i < k; ++i)
-      meanAbs[i] = float(s.sumAbs[i] / n);
-    layer->setAttr(kHessianAttr,
-                   floatAttr(ctx, {k, k}, hessian, name + ".hessian"));
-    layer->setAttr(kMeanAbsAttr,
-                   floatAttr(ctx, {k}, meanAbs, name + ".act_mean_abs"));
-    layer->setAttr(kSamplesAttr, floatAttr(ctx, {s.sampleRows, k}, s.samples,
-                                           name + ".act_samples"));
+    const LayerStatistics &s = *it->second;
+    auto [entry, isNew] = made.try_emplace(&s);
+    Attrs &attrs = entry->second;
+    if (isNew) {
+      int64_t k = s.rowLength;
+      double n = double(s.rows);
+      std::vector<float> hessian(k * k), meanAbs(k);
+      for (int64_t i = 0; i < k * k; ++i)
+        hessian[i] = float(2.0 * s.xtx[i] / n);
+      for (int64_t i = 0; i < k; ++i)
+        meanAbs[i] = float(s.sumAbs[i] / n);
+      attrs.hessian = floatAttr(ctx, {k, k}, hessian, name + ".hessian");
+      attrs.meanAbs = floatAttr(ctx, {k}, meanAbs, name + ".act_mean_abs");
+      attrs.samples =
+          floatAttr(ctx, {s.sampleRows, k}, s.samples, name + ".act_samples");
+    }
+    layer->setAttr(kHessianAttr, attrs.hessian);
+    layer->setAttr(kMeanAbsAttr, attrs.meanAbs);
+    layer->setAttr(kSamplesAttr, attrs.samples);
   });
 }

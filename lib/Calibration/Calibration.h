@@ -3,7 +3,7 @@
 // Collects what GPTQ, AWQ and mixed precision need per layer (H = 2XᵀX/n,
 // mean |x| per input channel, a bounded sample of input rows) by running
 // the model through the same lowering and code generation as the final
-// binary: the module is instrumented to also return each layer's input,
+// binary: the module is instrumented to return the layers' inputs,
 // compiled to a shared object, loaded, and run on the calibration set.
 //
 //===----------------------------------------------------------------------===//
@@ -22,6 +22,8 @@
 #include <vector>
 
 namespace mlir::qc {
+
+struct SharedWeights;
 
 /// One calibration array: samples along its leading dimension.
 struct CalibrationArray {
@@ -56,14 +58,17 @@ struct CalibrationOptions {
   int64_t maxSampleRows = 2048;
   int64_t maxBatch = 16; ///< Samples per run where the batch dim is free.
   unsigned threads = 0;  ///< 0: all cores.
-  bool progress = true;  ///< On stderr, when it is a terminal.
+  /// If set, the calibration import shares its weights with the imports
+  /// of the model being quantized (no second copy, no re-layout).
+  SharedWeights *sharedWeights = nullptr;
+  bool progress = true; ///< On stderr, when it is a terminal.
 };
 
 /// Runs the model on `set` and returns statistics for `layerNames`. Layers
 /// of `quantizedSource` that already carry quantized weights are copied
 /// (by name) into the calibration model first, so statistics reflect the
 /// already-quantized layers (the sequential recipe). Errors go to `ctx`.
-FailureOr<llvm::StringMap<LayerStatistics>>
+FailureOr<llvm::StringMap<std::shared_ptr<const LayerStatistics>>>
 calibrate(MLIRContext &ctx, const CalibrationOptions &options,
           const std::vector<CalibrationArray> &set, ModuleOp quantizedSource,
           ArrayRef<std::string> layerNames);
@@ -74,8 +79,9 @@ void transplantQuantizedWeights(ModuleOp source, func::FuncOp target);
 
 /// Attaches qc.hessian / qc.act_mean_abs / qc.act_samples to the layers of
 /// `module` named in `stats`.
-void attachStatistics(ModuleOp module,
-                      const llvm::StringMap<LayerStatistics> &stats);
+void attachStatistics(
+    ModuleOp module,
+    const llvm::StringMap<std::shared_ptr<const LayerStatistics>> &stats);
 
 } // namespace mlir::qc
 

@@ -30,7 +30,8 @@ struct LayerProbe {
   SmallVector<int64_t> strides, pads, dilations;
 };
 
-/// Appends the input of every layer in `names` to the entry's results.
+/// Makes the input of every layer in `names` the entry's only results
+/// (the model's own outputs and the code only they need are dropped).
 FailureOr<std::vector<LayerProbe>> instrument(func::FuncOp func,
                                               ArrayRef<std::string> names);
 

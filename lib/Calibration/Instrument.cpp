@@ -1,8 +1,8 @@
 //===- Instrument.cpp - Make the model return what calibration measures ---===//
 //
 // The calibration model is the ONNX model imported again at a batch shape,
-// with already-quantized weights copied in by layer name, and with every
-// layer of interest's input appended to the entry's results; each returned
+// with already-quantized weights copied in by layer name, and with the
+// input of every layer of interest as the entry's results; each returned
 // buffer then becomes rows of the layer's input X (im2col for a conv).
 //
 //===----------------------------------------------------------------------===//
@@ -14,6 +14,7 @@
 #include "lib/Support/WeightConstants.h"
 
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -46,7 +47,16 @@ void mlir::qc::transplantQuantizedWeights(ModuleOp source,
   });
 }
 
-/// Appends the input of every layer in `names` to the entry's results.
+/// Erases the ops of `func`'s body whose results nobody reads, last first
+/// (the weights they held are then no longer part of the model).
+static void eraseDeadOps(func::FuncOp func) {
+  Block &body = func.getBody().front();
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
+    if (isOpTriviallyDead(&op))
+      op.erase();
+}
+
+/// Makes the input of every layer in `names` the entry's results.
 FailureOr<std::vector<LayerProbe>>
 mlir::qc::calibration::instrument(func::FuncOp func,
                                   ArrayRef<std::string> names) {
@@ -100,18 +110,23 @@ mlir::qc::calibration::instrument(func::FuncOp func,
   });
   if (result.wasInterrupted())
     return failure();
+  // The probes are all the calibration model returns: the model's own
+  // outputs and everything computed only for them (the blocks after the
+  // last probed layer, the LM head) are dead code, so a sequential stage
+  // runs the model only up to its block.
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
-  unsigned first = ret.getNumOperands();
-  ret->insertOperands(first, extra);
-  SmallVector<Type> results(func.getFunctionType().getResults());
+  ret->setOperands(extra);
+  SmallVector<Type> results;
   for (Value v : extra)
     results.push_back(v.getType());
   func.setType(FunctionType::get(func.getContext(),
                                  func.getFunctionType().getInputs(), results));
+  func.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
   for (unsigned i = 0; i < extra.size(); ++i)
     func.setResultAttr(
-        first + i, kTensorNameAttr,
+        i, kTensorNameAttr,
         StringAttr::get(func.getContext(), "__calib." + probes[i].name));
+  eraseDeadOps(func);
   return probes;
 }
 

@@ -128,11 +128,15 @@ std::vector<std::string> layersToQuantize(ModuleOp module,
   wpo.spec.bits = options.bits;
   wpo.exclude = options.exclude;
   wpo.scaleType = Float32Type::get(module.getContext());
-  FailureOr<std::vector<LayerToQuantize>> layers =
-      collectLayers(func, "quantc", wpo);
-  if (succeeded(layers))
-    for (LayerToQuantize &l : *layers)
-      names.push_back(l.name);
+  // Names only: no weight is read (a constant's finiteness is checked by
+  // the pass that quantizes it).
+  (void)forEachLayer(
+      func, "quantc", wpo, [](LayerToQuantize &) { return success(); },
+      [&](QuantizableLayer layer) {
+        if (layer.getWeightOperand().get().getDefiningOp<arith::ConstantOp>())
+          names.push_back(getLayerName(layer->getLoc()));
+        return false;
+      });
   return names;
 }
 
@@ -201,9 +205,11 @@ void summarizeFloatLayers(ModuleOp module) {
 }
 
 /// Quantizes `module` as the options say; `kv` is set for a generator,
-/// whose calibration data then needs only input_ids.
+/// whose calibration data then needs only input_ids. Calibration imports
+/// share weights with `module` through `shared` (if set).
 LogicalResult runQuantization(ModuleOp module, const DriverOptions &options,
-                              StringRef reportPath, const KVCacheModel *kv) {
+                              StringRef reportPath, const KVCacheModel *kv,
+                              SharedWeights *shared) {
   MLIRContext &ctx = *module.getContext();
   bool mixed = options.avgBits || options.maxWeightBytes;
   bool calibrated =
@@ -222,6 +228,7 @@ LogicalResult runQuantization(ModuleOp module, const DriverOptions &options,
            << (options.quant == QuantMethod::GPTQ ? "gptq" : "awq")
            << " needs calibration data: --calib NAME=FILE.npy";
   CalibrationOptions calib = calibrationOptions(options);
+  calib.sharedWeights = shared;
 
   if (mixed) {
     // Sensitivities use the float model's Hessians when calibration data
@@ -303,9 +310,14 @@ LogicalResult runQuantization(ModuleOp module, const DriverOptions &options,
                              options.sequential ? module : nullptr, stage);
       if (failed(stats))
         return failure();
+      // A stage's statistics (a K x K Hessian per layer) are freed once
+      // its layers are quantized, so memory holds one stage's, not all.
+      BlobSnapshot beforeStatistics = snapshotBlobs(&ctx);
       attachStatistics(module, *stats);
+      stats->clear();
       if (failed(quantizeStep()))
         return failure();
+      releaseUnreferencedBlobs(&ctx, module, &beforeStatistics);
     }
     break;
   }
@@ -453,7 +465,15 @@ int compile(const DriverOptions &options, MLIRContext &ctx, StringRef output,
   // Large weights live in the page cache, not in this process
   // (lib/Support/WeightStorage.h): a compile holds about one layer.
   enableWeightSpill();
+  // Imports of one model share their weights: a generator's two steps,
+  // and the calibration imports of GPTQ, AWQ and mixed precision.
   SharedWeights sharedWeights;
+  bool calibrating = !options.calibration.empty() &&
+                     (options.quant == QuantMethod::GPTQ ||
+                      options.quant == QuantMethod::AWQ || options.avgBits ||
+                      options.maxWeightBytes);
+  if (calibrating)
+    importOptions.sharedWeights = &sharedWeights;
   // A generator is imported twice: the decode step (`module`, one token
   // per row after max_context - 1 cached positions) and the prefill step
   // (a prompt chunk from an empty cache), which is the one quantized.
@@ -509,7 +529,7 @@ int compile(const DriverOptions &options, MLIRContext &ctx, StringRef output,
       module->print(os);
     });
   if (failed(runQuantization(prefill ? *prefill : *module, options, reportPath,
-                             kv ? &*kv : nullptr)))
+                             kv ? &*kv : nullptr, &sharedWeights)))
     return 1;
   if (kv && failed(assembleGenerator(*prefill, *module, *kv, options)))
     return 1;

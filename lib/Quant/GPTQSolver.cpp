@@ -29,24 +29,42 @@ bool fail(std::string *error, const std::string &message) {
   return failWith(error, "GPTQ", message);
 }
 
-/// Upper Cholesky factor of (H + damp I)^-1, the way the reference computes
-/// it: Cholesky of H, inverse from that factor, Cholesky again. False when
-/// either factorization finds the matrix not positive definite.
+/// Inverts the lower-triangular `l` in place by halves: inv([A 0; C D]) =
+/// [inv(A) 0; -inv(D) C inv(A) inv(D)], about n^3 / 3 multiply-adds, all
+/// of them in triangular-times-dense products.
+void invertLowerTriangular(Eigen::Ref<MatrixD> l) {
+  const int64_t n = l.rows();
+  if (n <= 64) {
+    MatrixD inverse = MatrixD::Identity(n, n);
+    l.triangularView<Eigen::Lower>().solveInPlace(inverse);
+    l = inverse;
+    return;
+  }
+  const int64_t h = n / 2;
+  invertLowerTriangular(l.topLeftCorner(h, h));
+  invertLowerTriangular(l.bottomRightCorner(n - h, n - h));
+  MatrixD c = l.bottomLeftCorner(n - h, h) *
+              l.topLeftCorner(h, h).triangularView<Eigen::Lower>();
+  l.bottomLeftCorner(n - h, h).noalias() =
+      -(l.bottomRightCorner(n - h, n - h).triangularView<Eigen::Lower>() * c);
+}
+
+/// Upper Cholesky factor U of (H + damp I)^-1 (U^T U = (H + damp I)^-1),
+/// the factor the reference gets from Cholesky of H, the inverse, and
+/// Cholesky again. With J the exchange matrix and L L^T = J (H + damp I) J,
+/// U = J L^-1 J is that factor (triangular with a positive diagonal, and
+/// U^T U = J L^-T L^-1 J = (H + damp I)^-1): one factorization and one
+/// triangular inverse, a third of the work and two K x K matrices. False
+/// when the damped H is not positive definite.
 bool inverseHessianFactor(const MatrixD &hessian, double damp, MatrixD &upper) {
-  MatrixD damped = hessian;
-  damped.diagonal().array() += damp;
-  Eigen::LLT<MatrixD> llt(damped);
+  upper = hessian.reverse();
+  upper.diagonal().array() += damp;
+  Eigen::LLT<Eigen::Ref<MatrixD>> llt(upper);
   if (llt.info() != Eigen::Success)
     return false;
-  MatrixD inverse =
-      llt.solve(MatrixD::Identity(hessian.rows(), hessian.cols()));
-  inverse = (0.5 * (inverse + inverse.transpose())).eval();
-  if (!inverse.allFinite())
-    return false;
-  Eigen::LLT<MatrixD> lltInverse(inverse);
-  if (lltInverse.info() != Eigen::Success)
-    return false;
-  upper = lltInverse.matrixU();
+  upper.triangularView<Eigen::StrictlyUpper>().setZero();
+  invertLowerTriangular(upper);
+  upper = upper.reverse().eval();
   return upper.allFinite() && (upper.diagonal().array() > 0.0).all();
 }
 
@@ -56,8 +74,16 @@ double mlir::qc::layerOutputError(const float *W, const float *What,
                                   int64_t rows, int64_t cols, const double *H) {
   Eigen::Map<const RowMatrixF> w(W, rows, cols), wHat(What, rows, cols);
   Eigen::Map<const RowMatrixD> h(H, cols, cols);
-  RowMatrixD delta = w.cast<double>() - wHat.cast<double>();
-  return (delta * h).cwiseProduct(delta).sum();
+  // In chunks of rows: an LM head's delta alone would be 0.5 GB in double.
+  constexpr int64_t kChunk = 256;
+  double total = 0.0;
+  for (int64_t r = 0; r < rows; r += kChunk) {
+    int64_t n = std::min(kChunk, rows - r);
+    RowMatrixD delta = w.middleRows(r, n).cast<double>() -
+                       wHat.middleRows(r, n).cast<double>();
+    total += (delta * h).cwiseProduct(delta).sum();
+  }
+  return total;
 }
 
 bool mlir::qc::runGPTQ(const float *weights, int64_t rows, int64_t cols,

@@ -86,7 +86,8 @@ static bool fitsF16Scales(const LayerToQuantize &l) {
 /// reason recorded), failure (with an error) on a non-finite weight.
 static FailureOr<std::optional<LayerToQuantize>>
 readLayer(QuantizableLayer layer, StringRef passName,
-          const WeightPassOptions &options, llvm::Regex &excludeRe) {
+          const WeightPassOptions &options, llvm::Regex &excludeRe,
+          function_ref<bool(QuantizableLayer)> wanted) {
   Value weight = layer.getWeightOperand().get();
   auto weightType = dyn_cast<RankedTensorType>(weight.getType());
   if (!weightType)
@@ -110,6 +111,8 @@ readLayer(QuantizableLayer layer, StringRef passName,
   }
   if (auto group = layer->getAttrOfType<IntegerAttr>(kLayerGroupSizeAttr))
     spec.groupSize = group.getInt();
+  if (wanted && !wanted(layer))
+    return std::optional<LayerToQuantize>();
   FailureOr<std::vector<float>> weights = readF32Constant(weight);
   if (failed(weights)) {
     layer->setAttr(kFloatReasonAttr,
@@ -149,13 +152,14 @@ readLayer(QuantizableLayer layer, StringRef passName,
 LogicalResult
 mlir::qc::forEachLayer(func::FuncOp func, StringRef passName,
                        const WeightPassOptions &options,
-                       function_ref<LogicalResult(LayerToQuantize &)> fn) {
+                       function_ref<LogicalResult(LayerToQuantize &)> fn,
+                       function_ref<bool(QuantizableLayer)> wanted) {
   llvm::Regex excludeRe(options.exclude);
   SmallVector<QuantizableLayer> all;
   func.walk([&](QuantizableLayer layer) { all.push_back(layer); });
   for (QuantizableLayer layer : all) {
     FailureOr<std::optional<LayerToQuantize>> l =
-        readLayer(layer, passName, options, excludeRe);
+        readLayer(layer, passName, options, excludeRe, wanted);
     if (failed(l) || (*l && failed(fn(**l))))
       return failure();
   }
@@ -164,12 +168,16 @@ mlir::qc::forEachLayer(func::FuncOp func, StringRef passName,
 
 FailureOr<std::vector<LayerToQuantize>>
 mlir::qc::collectLayers(func::FuncOp func, StringRef passName,
-                        const WeightPassOptions &options) {
+                        const WeightPassOptions &options,
+                        function_ref<bool(QuantizableLayer)> wanted) {
   std::vector<LayerToQuantize> layers;
-  if (failed(forEachLayer(func, passName, options, [&](LayerToQuantize &l) {
-        layers.push_back(std::move(l));
-        return success();
-      })))
+  if (failed(forEachLayer(
+          func, passName, options,
+          [&](LayerToQuantize &l) {
+            layers.push_back(std::move(l));
+            return success();
+          },
+          wanted)))
     return failure();
   return layers;
 }

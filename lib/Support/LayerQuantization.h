@@ -54,16 +54,21 @@ struct LayerToQuantize {
 /// planned to stay float, each with its spec (options, overridden by the
 /// layer's qc.bits / qc.group_size). Fails (with an error on the layer) on
 /// a non-constant weight.
+/// `wanted`, if given, picks among them before any weight is read: a step
+/// that quantizes a few layers of a billion-parameter model (a sequential
+/// GPTQ/AWQ stage) reads those, not all of them.
 FailureOr<std::vector<LayerToQuantize>>
 collectLayers(func::FuncOp func, StringRef passName,
-              const WeightPassOptions &options);
+              const WeightPassOptions &options,
+              function_ref<bool(QuantizableLayer)> wanted = {});
 
 /// The same layers one at a time: `fn` gets each as soon as it is read, and
 /// its float copy of the weights is gone before the next is read (a pass
 /// that needs no other layer holds one layer's floats, not the model's).
 LogicalResult forEachLayer(func::FuncOp func, StringRef passName,
                            const WeightPassOptions &options,
-                           function_ref<LogicalResult(LayerToQuantize &)> fn);
+                           function_ref<LogicalResult(LayerToQuantize &)> fn,
+                           function_ref<bool(QuantizableLayer)> wanted = {});
 
 /// Replaces the layer's weight by a qc.quantized_weight built from `q`
 /// (codes in column order, per-group params), recording the relative

@@ -141,8 +141,23 @@ std::string mlir::qc::getLayerName(Location loc) {
   return "";
 }
 
+mlir::qc::BlobSnapshot mlir::qc::snapshotBlobs(MLIRContext *ctx) {
+  BlobSnapshot held;
+  DenseResourceElementsHandle::getManagerInterface(ctx)
+      .getBlobManager()
+      .getBlobMap(
+          [&](const llvm::StringMap<DialectResourceBlobManager::BlobEntry>
+                  &map) {
+            for (const auto &entry : map)
+              if (entry.second.getBlob())
+                held.insert(entry.first());
+          });
+  return held;
+}
+
 void mlir::qc::releaseUnreferencedBlobs(MLIRContext *ctx,
-                                        ArrayRef<ModuleOp> live) {
+                                        ArrayRef<ModuleOp> live,
+                                        const BlobSnapshot *keep) {
   llvm::StringSet<> referenced;
   auto note = [&](Attribute attr) {
     attr.walk([&](DenseResourceElementsAttr resource) {
@@ -161,7 +176,8 @@ void mlir::qc::releaseUnreferencedBlobs(MLIRContext *ctx,
   blobs.getBlobMap(
       [&](const llvm::StringMap<DialectResourceBlobManager::BlobEntry> &map) {
         for (const auto &entry : map)
-          if (entry.second.getBlob() && !referenced.contains(entry.first()))
+          if (entry.second.getBlob() && !referenced.contains(entry.first()) &&
+              !(keep && keep->contains(entry.first())))
             unused.push_back(entry.first().str());
       });
   for (const std::string &key : unused)

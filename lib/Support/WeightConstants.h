@@ -13,6 +13,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Value.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <string>
 #include <vector>
@@ -45,11 +46,19 @@ Value createFloatConstant(OpBuilder &b, Location loc, RankedTensorType type,
 Value createConstant(OpBuilder &b, Location loc, RankedTensorType type,
                      ArrayRef<char> bytes, StringRef blobName);
 
+/// The dense_resource blobs of a context that hold data at one moment.
+using BlobSnapshot = llvm::StringSet<>;
+BlobSnapshot snapshotBlobs(MLIRContext *ctx);
+
 /// Frees the data of every dense_resource blob of `ctx` that no attribute
 /// in `live` refers to any more (the float weights a quantization pass
 /// replaced: erased constants leave their blobs behind in the context).
-/// Only valid when `live` are all the modules of `ctx` still in use.
-void releaseUnreferencedBlobs(MLIRContext *ctx, ArrayRef<ModuleOp> live);
+/// Only valid when `live` are all the modules of `ctx` still in use; with
+/// `keep`, the blobs it names are left alone, so that a step can free
+/// what it made itself (then `live` are the modules that may refer to
+/// those).
+void releaseUnreferencedBlobs(MLIRContext *ctx, ArrayRef<ModuleOp> live,
+                              const BlobSnapshot *keep = nullptr);
 
 /// The layer name a location carries (the ONNX node name), or "".
 std::string getLayerName(Location loc);

@@ -265,8 +265,12 @@ struct AWQPass final : mlir::qc::impl::AWQPassBase<AWQPass> {
       func.emitError("qc-awq: grid must be >= 1 and max-shrink in [0, 1)");
       return signalPassFailure();
     }
+    // Without required statistics only the layers that have them (this
+    // sequential stage's) are read.
     FailureOr<std::vector<LayerToQuantize>> layers =
-        collectLayers(func, "qc-awq", *options);
+        collectLayers(func, "qc-awq", *options, [&](QuantizableLayer layer) {
+          return requireStatistics || layer->hasAttr(kMeanAbsAttr);
+        });
     if (failed(layers))
       return signalPassFailure();
     // Layers reading the same input (q/k/v projections, up/gate) form one

@@ -34,8 +34,12 @@ struct GPTQPass final : mlir::qc::impl::GPTQPassBase<GPTQPass> {
       func.emitError("qc-gptq: damp must be >= 0 and block-size >= 1");
       return signalPassFailure();
     }
+    // Without required statistics only the layers that have them (this
+    // sequential stage's) are read.
     FailureOr<std::vector<LayerToQuantize>> layers =
-        collectLayers(func, "qc-gptq", *options);
+        collectLayers(func, "qc-gptq", *options, [&](QuantizableLayer layer) {
+          return requireStatistics || layer->hasAttr(kHessianAttr);
+        });
     if (failed(layers))
       return signalPassFailure();
     for (LayerToQuantize &layer : *layers) {
