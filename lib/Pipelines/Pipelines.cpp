@@ -69,6 +69,8 @@ void mlir::qc::buildBufferizationPipeline(OpPassManager &pm) {
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::buildBufferDeallocationPipeline(pm);
+  // Upstream frees at the end of the block, i.e. when the model returns.
+  pm.addNestedPass<func::FuncOp>(createEarlyDeallocPass());
   pm.addNestedPass<func::FuncOp>(createMemRefCopyToLinalgPass());
 }
 
@@ -103,6 +105,10 @@ void mlir::qc::buildLLVMLoweringPipeline(OpPassManager &pm,
   // Reductions in the vector schedules are already reassociated by design
   // (lane-parallel partial sums); the final horizontal add may be a tree.
   vectorToLLVM.reassociateFPReductions = true;
+  // The GEMM's tile packing transposes 16 x 16 blocks (AVX-512): with
+  // shuffles, not element by element. Other shapes keep the default.
+  vectorToLLVM.vectorTransposeLowering =
+      vector::VectorTransposeLowering::Shuffle16x16;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   // Vector lowerings (multi_reduction without VNNI) leave ub.poison.
   pm.addPass(createUBToLLVMConversionPass());

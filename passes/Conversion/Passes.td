@@ -87,6 +87,30 @@ def PrefetchWeightStreamsPass : Pass<"qc-prefetch-weight-streams",
                            "::mlir::memref::MemRefDialect"];
 }
 
+def EarlyDeallocPass : Pass<"qc-early-dealloc", "func::FuncOp"> {
+  let summary = "Frees each buffer right after its last use";
+  let description = [{
+    Ownership-based buffer deallocation frees a buffer at the end of the
+    block that allocated it, so every intermediate tensor of a model (one
+    function body) stays allocated until the model returns: the peak is
+    the sum of all activations, not the largest live set. For each
+    `memref.dealloc` of a `memref.alloc` in the same block, this pass moves
+    the dealloc to just after the last op of that block that uses the
+    buffer or any view of it (BufferViewFlowAnalysis). A buffer that a use
+    outside the block, a call, a return or an op making a memref that is
+    not a view could keep alive is left as it is.
+
+    ```mlir
+    %a = memref.alloc() : memref<512x2048xf32>
+    linalg.fill ins(%c0 : f32) outs(%a : memref<512x2048xf32>)
+    scf.forall ... { ... %a ... }         // last use
+    ... the rest of the model ...
+    memref.dealloc %a                      // moves up to after the forall
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def ParallelizeLinalgPass : Pass<"qc-parallelize-linalg", "func::FuncOp"> {
   let summary = "Splits large linalg ops outside the kernels across threads";
   let description = [{

@@ -74,6 +74,52 @@ FailureOr<GemmShape> matchGemm(LinearOp op, const GemvScheduleOptions &opts) {
   return s;
 }
 
+/// `rows` [tile, k] as [k, tile], in lanes x lanes register blocks: each
+/// block is read as `lanes` row vectors, transposed in registers
+/// (vector.transpose, shuffles) and written as `lanes` vectors. An
+/// element-wise transpose is what LLVM turns into scatters, and packing a
+/// tile that way cost more than the micro-kernel's FMAs at prefill sizes.
+Value transposeTile(OpBuilder &b, Location loc, const GemmShape &s,
+                    Value rows) {
+  Type f32 = b.getF32Type();
+  Value empty = tensor::EmptyOp::create(b, loc, {s.k, s.tile}, f32);
+  const int64_t lanes = s.lanes;
+  if (s.k % lanes != 0 || s.tile % lanes != 0)
+    return linalg::TransposeOp::create(b, loc, rows, empty,
+                                       ArrayRef<int64_t>{1, 0})
+        .getResult()[0];
+  auto blockType = VectorType::get({lanes, lanes}, f32);
+  SmallVector<bool> inBounds = {true};
+  auto loop = scf::ForOp::create(
+      b, loc, constIndex(b, loc, 0), constIndex(b, loc, s.k),
+      constIndex(b, loc, lanes), ValueRange{empty},
+      [&](OpBuilder &kb, Location kl, Value k0, ValueRange acc) {
+        Value out = acc[0];
+        for (int64_t r0 = 0; r0 < s.tile; r0 += lanes) {
+          Value block =
+              arith::ConstantOp::create(kb, kl, kb.getZeroAttr(blockType));
+          for (int64_t i = 0; i < lanes; ++i)
+            block = vector::InsertOp::create(
+                kb, kl,
+                readVector(kb, kl, rows, {constIndex(kb, kl, r0 + i), k0},
+                           lanes),
+                block, i);
+          Value transposed = vector::TransposeOp::create(
+              kb, kl, block, ArrayRef<int64_t>{1, 0});
+          for (int64_t j = 0; j < lanes; ++j) {
+            Value k = arith::AddIOp::create(kb, kl, k0, constIndex(kb, kl, j));
+            out = vector::TransferWriteOp::create(
+                      kb, kl, vector::ExtractOp::create(kb, kl, transposed, j),
+                      out, ValueRange{k, constIndex(kb, kl, r0)},
+                      ArrayRef<bool>(inBounds))
+                      .getResult();
+          }
+        }
+        scf::YieldOp::create(kb, kl, out);
+      });
+  return loop.getResult(0);
+}
+
 /// The task's tile of weight rows [row0, row0 + tile) as [k, tile] f32.
 Value buildTransposedTile(OpBuilder &b, Location loc, const GemmShape &s,
                           Value weight, Value row0) {
@@ -90,13 +136,7 @@ Value buildTransposedTile(OpBuilder &b, Location loc, const GemmShape &s,
         b, loc, RankedTensorType::get(shape, type.getElementType()), t, offsets,
         sizes, strides);
   };
-  auto transpose = [&](Value rows) -> Value {
-    return linalg::TransposeOp::create(
-               b, loc, rows,
-               tensor::EmptyOp::create(b, loc, {s.k, s.tile}, b.getF32Type()),
-               ArrayRef<int64_t>{1, 0})
-        .getResult()[0];
-  };
+  auto transpose = [&](Value rows) { return transposeTile(b, loc, s, rows); };
   if (!s.def)
     return transpose(rowSlice(weight));
   QuantizedWeightOp def = s.def;
