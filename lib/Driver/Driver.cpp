@@ -204,6 +204,16 @@ void summarizeFloatLayers(ModuleOp module) {
                  << " more (see --report)\n";
 }
 
+/// The options ask for a method that calibrates (GPTQ, AWQ) and for
+/// mixed precision, which calibrates when given data.
+bool isCalibratedMethod(const DriverOptions &options) {
+  return options.quant == QuantMethod::GPTQ ||
+         options.quant == QuantMethod::AWQ;
+}
+bool isMixedPrecision(const DriverOptions &options) {
+  return options.avgBits || options.maxWeightBytes;
+}
+
 /// Quantizes `module` as the options say; `kv` is set for a generator,
 /// whose calibration data then needs only input_ids. Calibration imports
 /// share weights with `module` through `shared` (if set).
@@ -211,9 +221,8 @@ LogicalResult runQuantization(ModuleOp module, const DriverOptions &options,
                               StringRef reportPath, const KVCacheModel *kv,
                               SharedWeights *shared) {
   MLIRContext &ctx = *module.getContext();
-  bool mixed = options.avgBits || options.maxWeightBytes;
-  bool calibrated =
-      options.quant == QuantMethod::GPTQ || options.quant == QuantMethod::AWQ;
+  bool mixed = isMixedPrecision(options);
+  bool calibrated = isCalibratedMethod(options);
   std::vector<CalibrationArray> calibration;
   if (!options.calibration.empty()) {
     std::string error = loadCalibrationSet(options.calibration, calibration);
@@ -469,9 +478,7 @@ int compile(const DriverOptions &options, MLIRContext &ctx, StringRef output,
   // and the calibration imports of GPTQ, AWQ and mixed precision.
   SharedWeights sharedWeights;
   bool calibrating = !options.calibration.empty() &&
-                     (options.quant == QuantMethod::GPTQ ||
-                      options.quant == QuantMethod::AWQ || options.avgBits ||
-                      options.maxWeightBytes);
+                     (isCalibratedMethod(options) || isMixedPrecision(options));
   if (calibrating)
     importOptions.sharedWeights = &sharedWeights;
   // A generator is imported twice: the decode step (`module`, one token
