@@ -224,6 +224,7 @@ LogicalResult mlir::qc::assembleGenerator(ModuleOp prefill, ModuleOp decode,
   prefillCache.maxContext = kv.maxContext;
   prefillCache.prefill = true;
   prefillPM.addNestedPass<func::FuncOp>(createKVCacheInPlacePass(prefillCache));
+  prefillPM.addNestedPass<func::FuncOp>(createLastPositionLogitsPass());
   if (failed(prefillPM.run(prefill)))
     return failure();
 

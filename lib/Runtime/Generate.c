@@ -38,7 +38,9 @@ typedef struct step {
   void **buffers;
   int64_t *ids, *mask, *positions, *cache_position;
   float *logits;
-  int64_t tokens; /* new tokens per row */
+  int64_t logit_rows; /* positions with logits per row: tokens, or 1 (the
+                         last valid one) when the compiler narrowed them */
+  int64_t tokens;     /* new tokens per row */
   int64_t mask_len;
 } step;
 
@@ -117,13 +119,15 @@ static int setup_step(generator *g, step *s, const qc_model_desc *desc,
       s->cache_position = buffer;
     } else if (strcmp(name, "logits") == 0 && d->rank == 3) {
       s->logits = buffer;
+      s->logit_rows = d->shape[1];
       g->vocab = d->shape[2];
     }
   }
   if (!s->ids || !s->mask || !s->positions || !s->logits ||
-      (decode && !s->cache_position)) {
+      (decode && !s->cache_position) ||
+      (s->logit_rows != s->tokens && s->logit_rows != 1)) {
     qc_error("invalid generator: a step lacks input_ids, attention_mask, "
-             "position_ids%s or logits",
+             "position_ids%s or logits [batch, tokens or 1, vocab]",
              decode ? ", cache_position" : "");
     return -1;
   }
@@ -204,7 +208,9 @@ static void generate_rows(generator *g, const gen_options *o,
     for (r = 0; r < rows; ++r)
       next[r] = qc_choose_token(
           sampler,
-          g->prefill.logits + ((r * g->prefill.tokens) + first - 1) * g->vocab);
+          g->prefill.logits + (r * g->prefill.logit_rows +
+                               (g->prefill.logit_rows == 1 ? 0 : first - 1)) *
+                                  g->vocab);
   /* The rest of a long prompt, one position per decode step. */
   for (p = first; p < plen; ++p) {
     for (r = 0; r < g->batch; ++r)

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
@@ -41,9 +42,24 @@ int64_t bodySize(Operation *op) {
   return linalgOp ? int64_t(linalgOp.getBlock()->getOperations().size()) : 0;
 }
 
+/// Whether `op` only moves data: a generic whose body yields its one input
+/// unchanged (a transpose, a broadcast, the GQA repeat of a KV cache).
+bool isDataMovement(Operation *op) {
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
+  if (!generic || generic.getNumDpsInputs() != 1 ||
+      generic.getNumResults() != 1)
+    return false;
+  auto yield = cast<linalg::YieldOp>(generic.getBody()->getTerminator());
+  return generic.getBody()->getOperations().size() == 1 &&
+         yield.getValues().size() == 1 &&
+         yield.getValues()[0] == generic.getBody()->getArgument(0);
+}
+
 /// Upstream's rule (a producer with one use) plus: into a reduction, only
 /// through an operand indexed by every loop (so no element is recomputed),
-/// and bodies bounded by kMaxFusedBodyOps.
+/// or when the producer only moves data (nothing to recompute: the consumer
+/// reads the source where it would have read the copy), and bodies bounded
+/// by kMaxFusedBodyOps.
 bool shouldFuse(OpOperand *fused) {
   Operation *producer = fused->get().getDefiningOp();
   if (!producer || !producer->hasOneUse())
@@ -54,8 +70,41 @@ bool shouldFuse(OpOperand *fused) {
   if (!consumer || consumer.getNumReductionLoops() == 0)
     return true;
   AffineMap map = consumer.getMatchingIndexingMap(fused);
-  return map.isPermutation();
+  return map.isPermutation() || isDataMovement(producer);
 }
+
+/// ONNX's Reshape imports as tensor.reshape, which no linalg pattern sees
+/// through. A static reshape that only splits or only merges dimensions is
+/// an expand_shape or a collapse_shape, which reshape folding by expansion
+/// moves out of the way: the GQA repeat `Reshape(Expand(k))` of a KV cache
+/// then fuses into attention's contraction instead of being materialized at
+/// every decode step.
+struct ReshapeToExpandOrCollapse final : OpRewritePattern<tensor::ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto source = dyn_cast<RankedTensorType>(op.getSource().getType());
+    auto result = dyn_cast<RankedTensorType>(op.getResult().getType());
+    if (!source || !result || !source.hasStaticShape() ||
+        !result.hasStaticShape() || source.getRank() == result.getRank())
+      return failure();
+    bool collapse = source.getRank() > result.getRank();
+    std::optional<SmallVector<ReassociationIndices>> groups =
+        collapse ? getReassociationIndicesForCollapse(source.getShape(),
+                                                      result.getShape())
+                 : getReassociationIndicesForCollapse(result.getShape(),
+                                                      source.getShape());
+    if (!groups)
+      return failure();
+    if (collapse)
+      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+          op, result, op.getSource(), *groups);
+    else
+      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+          op, result, op.getSource(), *groups);
+    return success();
+  }
+};
 
 /// Upstream's FoldScalarOrSplatConstant inlines a splat constant operand
 /// as a scalar arith.constant of its element type, which is invalid for the
@@ -103,6 +152,7 @@ struct FuseElementwiseOpsPass final
       Operation *producer = fused->get().getDefiningOp();
       return producer && producer->hasOneUse();
     };
+    patterns.add<ReshapeToExpandOrCollapse>(context);
     linalg::populateElementwiseOpsFusionPatterns(patterns, shouldFuse);
     linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, upstream);
     tensor::populateBubbleUpExpandShapePatterns(patterns);

@@ -372,6 +372,35 @@ def KVCacheInPlacePass : Pass<"qc-kv-cache-in-place", "func::FuncOp"> {
                            "::mlir::bufferization::BufferizationDialect"];
 }
 
+def LastPositionLogitsPass : Pass<"qc-last-position-logits", "func::FuncOp"> {
+  let summary = "Computes a prefill step's logits at each row's last prompt position only";
+  let description = [{
+    A generator's prefill step chooses the first new token from the logits at
+    the last valid prompt position of each row; the rows of the LM head at
+    the other positions are thrown away. When the `logits` output
+    [batch, seq, vocab] is a `qc.linear` used only by the return, its input
+    is gathered at position `count(attention_mask[r, :] != 0) - 1` (clamped
+    to [0, seq - 1]; prompts are left-aligned) and the head computes one
+    row per batch row: `logits` becomes [batch, 1, vocab]. Any other form of
+    the head is left as it is (the runtime reads the output's shape).
+
+    ```mlir
+    %y = qc.linear %x, %w : tensor<1x64x128xf32>, tensor<96x128xf32> -> tensor<1x64x96xf32>
+    return %y
+    // becomes
+    %n = linalg.generic ... ins(%mask) ...   // valid positions per row
+    %last = linalg.generic ... ins(%n) ... { tensor.extract %x[%r, %n - 1, %c] }
+    %y = qc.linear %last, %w : tensor<1x1x128xf32>, tensor<96x128xf32> -> tensor<1x1x96xf32>
+    ```
+
+    A function without an output `logits` and an input `attention_mask` is an
+    error.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
 def DeduplicateConstantsPass : Pass<"qc-deduplicate-constants", "ModuleOp"> {
   let summary = "Makes constants with the same type and bytes share one attribute";
   let description = [{

@@ -692,3 +692,68 @@ func.func @bounded_bodies(%x: tensor<4xf32>) -> tensor<4xf32> {
   } -> tensor<4xf32>
   return %v99 : tensor<4xf32>
 }
+
+// -----
+
+// Decode attention with grouped-query heads (4 query heads, 2 KV heads,
+// 8 cache slots, head_dim 16), as exporters write it: the cache is
+// repeated per query head (Unsqueeze, Expand, Reshape) and transposed
+// before Q . K^T. Neither copy is materialized: the static Reshapes become
+// expand/collapse_shape, reshape folding splits the contraction's head loop
+// into (kv head, group), and the repeat and the transpose, which only move
+// data, fuse into the contraction, which reads the cache itself.
+// CHECK-LABEL: func @gqa_scores
+// CHECK: %[[K:.*]] = tensor.expand_shape %arg1 {{\[}}[0], [1], [2, 3], [4]] output_shape [1, 2, 1, 8, 16]
+// CHECK: %[[S:.*]] = linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "parallel"]
+// CHECK-SAME: ins(%{{.*}}, %[[K]] : tensor<1x2x2x1x16xf32>, tensor<1x2x1x8x16xf32>)
+// CHECK: tensor.collapse_shape %[[S]] {{\[}}[0], [1, 2], [3], [4]] : tensor<1x2x2x1x8xf32> into tensor<1x4x1x8xf32>
+// CHECK-NOT: linalg.generic
+#bcast = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, 0, d3, d4)>
+#id5 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
+#swap = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3, d2)>
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @gqa_scores(%q: tensor<1x4x1x16xf32>, %cache: tensor<1x2x8x16xf32>) -> tensor<1x4x1x8xf32> {
+  %s5 = arith.constant dense<[1, 2, 1, 8, 16]> : tensor<5xi64>
+  %s4 = arith.constant dense<[1, 4, 8, 16]> : tensor<4xi64>
+  %k5 = tensor.reshape %cache(%s5) : (tensor<1x2x8x16xf32>, tensor<5xi64>) -> tensor<1x2x1x8x16xf32>
+  %e5 = tensor.empty() : tensor<1x2x2x8x16xf32>
+  %rep = linalg.generic {indexing_maps = [#bcast, #id5], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%k5 : tensor<1x2x1x8x16xf32>) outs(%e5 : tensor<1x2x2x8x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  } -> tensor<1x2x2x8x16xf32>
+  %k4 = tensor.reshape %rep(%s4) : (tensor<1x2x2x8x16xf32>, tensor<4xi64>) -> tensor<1x4x8x16xf32>
+  %et = tensor.empty() : tensor<1x4x16x8xf32>
+  %kt = linalg.generic {indexing_maps = [#swap, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%k4 : tensor<1x4x8x16xf32>) outs(%et : tensor<1x4x16x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  } -> tensor<1x4x16x8xf32>
+  %zero = arith.constant 0.0 : f32
+  %eo = tensor.empty() : tensor<1x4x1x8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%eo : tensor<1x4x1x8xf32>) -> tensor<1x4x1x8xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(b, h, m, k, n) -> (b, h, m, k)>,
+                                        affine_map<(b, h, m, k, n) -> (b, h, k, n)>,
+                                        affine_map<(b, h, m, k, n) -> (b, h, m, n)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]}
+      ins(%q, %kt : tensor<1x4x1x16xf32>, tensor<1x4x16x8xf32>) outs(%init : tensor<1x4x1x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %r = arith.addf %acc, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x1x8xf32>
+  return %s : tensor<1x4x1x8xf32>
+}
+
+// -----
+
+// A reshape that is neither a pure split nor a pure merge ([6] -> [2, 3]
+// is a split; [2, 3] -> [3, 2] is neither) stays a tensor.reshape.
+// CHECK-LABEL: func @general_reshape
+// CHECK: tensor.reshape
+func.func @general_reshape(%x: tensor<2x3xf32>) -> tensor<3x2xf32> {
+  %s = arith.constant dense<[3, 2]> : tensor<2xi64>
+  %y = tensor.reshape %x(%s) : (tensor<2x3xf32>, tensor<2xi64>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
