@@ -21,10 +21,6 @@ using namespace mlir::qc;
 
 namespace {
 
-constexpr llvm::StringLiteral kInputIds = "input_ids";
-constexpr llvm::StringLiteral kAttentionMask = "attention_mask";
-constexpr llvm::StringLiteral kPositionIds = "position_ids";
-
 /// The vocabulary of a char-vocabulary JSON file, or failure with `error`.
 FailureOr<std::vector<std::string>> readVocabulary(StringRef path,
                                                    std::string &error) {
@@ -73,7 +69,7 @@ int64_t vocabularySize(func::FuncOp func) {
   for (unsigned i = 0; i < func.getNumResults(); ++i) {
     auto name = func.getResultAttrOfType<StringAttr>(i, kTensorNameAttr);
     auto type = dyn_cast<RankedTensorType>(func.getResultTypes()[i]);
-    if (name && name.getValue() == "logits" && type && type.getRank() == 3)
+    if (name && name.getValue() == kLogitsOutput && type && type.getRank() == 3)
       return type.getDimSize(2);
   }
   return -1;
@@ -117,16 +113,18 @@ mlir::qc::recognizeKVCacheModel(const DriverOptions &options,
                       "' has a fixed batch or past length; both must be "
                       "symbolic");
       kv.caches.push_back(input);
-    } else if (input.name != kInputIds && input.name != kAttentionMask &&
-               input.name != kPositionIds) {
+    } else if (input.name != kInputIdsInput &&
+               input.name != kAttentionMaskInput &&
+               input.name != kPositionIdsInput) {
       return fail("unexpected input '" + input.name + "'");
     }
   }
-  for (StringRef name : {kInputIds, kAttentionMask, kPositionIds}) {
+  for (StringRef name :
+       {kInputIdsInput, kAttentionMaskInput, kPositionIdsInput}) {
     auto it = byName.find(name.str());
     if (it == byName.end())
       return fail("the model has no input '" + name + "'" +
-                  (name == kPositionIds
+                  (name == kPositionIdsInput
                        ? Twine("; positions derived from the cache length "
                                "cannot be computed with a fixed-size cache")
                        : Twine("")));
@@ -150,9 +148,9 @@ mlir::qc::recognizeKVCacheModel(const DriverOptions &options,
 ImportOptions KVCacheModel::stepImport(const ImportOptions &base, int64_t seq,
                                        int64_t past) const {
   ImportOptions options = base;
-  options.inputShapes[kInputIds] = {batch, seq};
-  options.inputShapes[kPositionIds] = {batch, seq};
-  options.inputShapes[kAttentionMask] = {batch, past + seq};
+  options.inputShapes[kInputIdsInput] = {batch, seq};
+  options.inputShapes[kPositionIdsInput] = {batch, seq};
+  options.inputShapes[kAttentionMaskInput] = {batch, past + seq};
   for (const DeclaredInput &cache : caches)
     options.inputShapes[cache.name] = {batch, cache.dims[1], past,
                                        cache.dims[3]};
@@ -165,7 +163,7 @@ KVCacheModel::completeCalibration(std::vector<CalibrationArray> &set) const {
     return llvm::find_if(
         set, [&](const CalibrationArray &a) { return a.name == name; });
   };
-  auto ids = find(kInputIds);
+  auto ids = find(kInputIdsInput);
   if (ids == set.end())
     return "a generator calibrates from --calib input_ids=FILE.npy";
   if (ids->sampleShape.size() != 1 || ids->dtype != QC_DTYPE_I64)
@@ -183,8 +181,8 @@ KVCacheModel::completeCalibration(std::vector<CalibrationArray> &set) const {
     const char *p = reinterpret_cast<const char *>(v.data());
     return std::vector<char>(p, p + v.size() * sizeof(int64_t));
   };
-  add(kAttentionMask, QC_DTYPE_I64, {t}, bytes(ones));
-  add(kPositionIds, QC_DTYPE_I64, {t}, bytes(positions));
+  add(kAttentionMaskInput, QC_DTYPE_I64, {t}, bytes(ones));
+  add(kPositionIdsInput, QC_DTYPE_I64, {t}, bytes(positions));
   for (const DeclaredInput &cache : caches)
     add(cache.name, QC_DTYPE_F32, {cache.dims[1], 0, cache.dims[3]}, {});
   return "";
@@ -202,7 +200,7 @@ LogicalResult mlir::qc::assembleGenerator(ModuleOp prefill, ModuleOp decode,
     return emitError(loc) << "--max-context: the model has no output "
                              "'logits' [batch, seq, vocab]";
   for (unsigned i = 0; i < decodeFunc.getNumArguments(); ++i)
-    if (argName(decodeFunc, i) == kInputIds &&
+    if (argName(decodeFunc, i) == kInputIdsInput &&
         !getElementTypeOrSelf(decodeFunc.getArgumentTypes()[i]).isInteger(64))
       return emitError(loc) << "--max-context: input 'input_ids' must be int64";
 

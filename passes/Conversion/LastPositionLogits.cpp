@@ -28,9 +28,6 @@ using namespace mlir::qc;
 
 namespace {
 
-constexpr llvm::StringLiteral kLogits = "logits";
-constexpr llvm::StringLiteral kAttentionMask = "attention_mask";
-
 /// result[r] = number of ones in mask[r, :], as i64.
 Value countValidPositions(OpBuilder &b, Location loc, Value mask) {
   auto maskType = cast<RankedTensorType>(mask.getType());
@@ -117,16 +114,17 @@ struct LastPositionLogitsPass final
     std::optional<unsigned> logits;
     for (unsigned i = 0; i < func.getNumResults(); ++i)
       if (auto name = func.getResultAttrOfType<StringAttr>(i, kTensorNameAttr);
-          name && name.getValue() == kLogits)
+          name && name.getValue() == kLogitsOutput)
         logits = i;
     Value mask;
     for (unsigned i = 0; i < func.getNumArguments(); ++i)
       if (auto name = func.getArgAttrOfType<StringAttr>(i, kTensorNameAttr);
-          name && name.getValue() == kAttentionMask)
+          name && name.getValue() == kAttentionMaskInput)
         mask = entry.getArgument(i);
     if (!logits || !mask) {
-      func.emitError() << "qc-last-position-logits needs an output '" << kLogits
-                       << "' and an input '" << kAttentionMask << "'";
+      func.emitError() << "qc-last-position-logits needs an output '"
+                       << kLogitsOutput << "' and an input '"
+                       << kAttentionMaskInput << "'";
       return signalPassFailure();
     }
     // Only an LM head read by nothing but the return is narrowed; any other

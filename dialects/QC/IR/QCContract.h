@@ -34,6 +34,13 @@ constexpr llvm::StringLiteral kPrefillFunction = "qc_prefill";
 /// the caller's buffer; the result of the same qc.name is the same buffer
 /// after the step (bufferization drops it).
 constexpr llvm::StringLiteral kKVCacheAttr = "qc.kv_cache";
+/// The Hugging Face names of a model-kv export's other inputs
+/// ([batch, seq] token ids, [batch, past + seq] mask of valid positions,
+/// [batch, seq] positions) and of its [batch, seq, vocab] output.
+constexpr llvm::StringLiteral kInputIdsInput = "input_ids";
+constexpr llvm::StringLiteral kAttentionMaskInput = "attention_mask";
+constexpr llvm::StringLiteral kPositionIdsInput = "position_ids";
+constexpr llvm::StringLiteral kLogitsOutput = "logits";
 /// The decode step's argument holding the cache slot of its first new token
 /// (tensor<i64>); the prefill step always starts at slot 0.
 constexpr llvm::StringLiteral kCachePositionInput = "cache_position";
