@@ -34,6 +34,8 @@ using namespace mlir::qc;
 void mlir::qc::buildLinalgLoweringPipeline(
     OpPassManager &pm, const LinalgLoweringOptions &options) {
   OpPassManager &func = pm.nest<func::FuncOp>();
+  // q/k/v and gate/up: one layer each, before lowering picks schedules.
+  func.addPass(createFuseSiblingLinearsPass());
   // Element-wise fusion runs before qc layers are lowered: it would fuse a
   // quantized layer's dequantized weight tile back into the matmul loop.
   func.addPass(createFuseElementwiseOpsPass());
@@ -47,6 +49,9 @@ void mlir::qc::buildLinalgLoweringPipeline(
     func.addPass(createInnermostContiguousLoopPass());
   }
   func.addPass(createCanonicalizerPass());
+  // Layers that read one input (q/k/v, gate/up) each quantized it to int8
+  // (--act-bits=8) with identical ops: one copy is enough.
+  func.addPass(createCSEPass());
   // Results are made distinct last: canonicalization would fold the copies.
   func.addPass(createDistinctResultsPass());
 }

@@ -51,6 +51,12 @@ void populateQCLinearToVectorGemvPatterns(RewritePatternSet &patterns,
 void populateQCLinearToVectorGemmPatterns(RewritePatternSet &patterns,
                                           const GemvScheduleOptions &options);
 
+/// Quantized qc.linear layers of one input, with one affine layout and
+/// constant weights (a decoder's q/k/v and gate/up projections), become one
+/// layer over all their rows whose result is sliced back
+/// (FuseSiblingLinears.cpp).
+void populateFuseSiblingLinearsPatterns(RewritePatternSet &patterns);
+
 inline void populateQCToLinalgPatterns(RewritePatternSet &patterns,
                                        int64_t tileRows) {
   populateQCLinearToLinalgPatterns(patterns, tileRows);

@@ -372,6 +372,39 @@ def KVCacheInPlacePass : Pass<"qc-kv-cache-in-place", "func::FuncOp"> {
                            "::mlir::bufferization::BufferizationDialect"];
 }
 
+def FuseSiblingLinearsPass : Pass<"qc-fuse-sibling-linears", "func::FuncOp"> {
+  let summary = "Makes the quantized layers that read one input one layer";
+  let description = [{
+    A decoder block reads one normalized input in its q, k and v projections
+    and another in its gate and up projections. Each was its own GEMV per
+    token: its own pass over the input (and, with int8 activations, its own
+    quantization of it), its own parallel region, and for grouped-query
+    attention two short weight streams. `qc.linear` ops of the same input
+    whose weights are `qc.quantized_weight`s of one affine layout and row
+    length, with constant codes, scales and zero points, no column scales or
+    group index, and all with or all without a constant bias, become one
+    layer over the rows of all of them (first to last in block order); each
+    result is an `extract_slice` of its columns. Every output element is
+    computed from the same codes, scales and input as before.
+
+    ```mlir
+    %q = qc.linear %x, %wq : tensor<1x64xf32>, !qc.qweight<64x64, #l> -> tensor<1x64xf32>
+    %k = qc.linear %x, %wk : tensor<1x64xf32>, !qc.qweight<16x64, #l> -> tensor<1x16xf32>
+    // becomes
+    %w = qc.quantized_weight %packed_qk, %scales_qk : ... -> !qc.qweight<80x64, #l>
+    %qk = qc.linear %x, %w : tensor<1x64xf32>, !qc.qweight<80x64, #l> -> tensor<1x80xf32>
+    %q = tensor.extract_slice %qk[0, 0] [1, 64] [1, 1]
+    %k = tensor.extract_slice %qk[0, 64] [1, 16] [1, 1]
+    ```
+
+    Float layers (streamed near bandwidth already; concatenating them would
+    copy every float weight at compile time) and layers of different widths
+    or layouts (mixed precision) are left alone.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def LastPositionLogitsPass : Pass<"qc-last-position-logits", "func::FuncOp"> {
   let summary = "Computes a prefill step's logits at each row's last prompt position only";
   let description = [{

@@ -79,7 +79,10 @@ Int8Input mlir::qc::lowering::prepareInt8Input(OpBuilder &b, Location loc,
   AffineMap perBlock = AffineMap::get(3, 0, {d0, d1}, ctx);
   Value blocked = splitRow(b, loc, x, s.actBlock); // [m, blocks, actBlock]
 
-  // max |x| per block.
+  // max |x| per block, as a `maxnumf nnan`: NaN-aware maxima are a compare
+  // and blend per element that LLVM does not vectorize as a reduction. A NaN
+  // input still reaches the output through the rest of the model (the
+  // residual stream), not through this scale.
   auto blockType = RankedTensorType::get({s.m, blocks}, f32);
   Value absMax =
       linalg::GenericOp::create(
@@ -91,8 +94,10 @@ Int8Input mlir::qc::lowering::prepareInt8Input(OpBuilder &b, Location loc,
           [](OpBuilder &bb, Location l, ValueRange args) {
             linalg::YieldOp::create(
                 bb, l,
-                Value(arith::MaximumFOp::create(
-                    bb, l, args[1], math::AbsFOp::create(bb, l, args[0]))));
+                Value(arith::MaxNumFOp::create(
+                    bb, l, args[1], math::AbsFOp::create(bb, l, args[0]),
+                    arith::FastMathFlagsAttr::get(
+                        bb.getContext(), arith::FastMathFlags::nnan))));
           })
           .getResult(0);
   auto cst = [&](OpBuilder &bb, Location l, float v) {
@@ -104,19 +109,25 @@ Int8Input mlir::qc::lowering::prepareInt8Input(OpBuilder &b, Location loc,
       [&](OpBuilder &bb, Location l, ValueRange args) {
         return Value(arith::DivFOp::create(bb, l, args[0], cst(bb, l, 127)));
       });
-  // q = round(x * 127 / max|x|) (0 for an all-zero block), in [-127, 127].
-  auto qType = RankedTensorType::get({s.m, blocks, s.actBlock}, i8);
-  Value q = buildMap(
-      b, loc, qType, {blocked, absMax}, {id3, perBlock},
+  // 127 / max|x| per block (0 for an all-zero block): one division per
+  // block, not per element.
+  Value inverse = buildMap(
+      b, loc, blockType, {absMax}, {AffineMap::getMultiDimIdentityMap(2, ctx)},
       [&](OpBuilder &bb, Location l, ValueRange args) {
         Value positive = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OGT,
-                                               args[1], cst(bb, l, 0));
-        Value inverse = arith::SelectOp::create(
+                                               args[0], cst(bb, l, 0));
+        return Value(arith::SelectOp::create(
             bb, l, positive,
-            arith::DivFOp::create(bb, l, cst(bb, l, 127), args[1]),
-            cst(bb, l, 0));
+            arith::DivFOp::create(bb, l, cst(bb, l, 127), args[0]),
+            cst(bb, l, 0)));
+      });
+  // q = round(x * 127 / max|x|), in [-127, 127].
+  auto qType = RankedTensorType::get({s.m, blocks, s.actBlock}, i8);
+  Value q = buildMap(
+      b, loc, qType, {blocked, inverse}, {id3, perBlock},
+      [&](OpBuilder &bb, Location l, ValueRange args) {
         Value rounded = math::RoundEvenOp::create(
-            bb, l, arith::MulFOp::create(bb, l, args[0], inverse));
+            bb, l, arith::MulFOp::create(bb, l, args[0], args[1]));
         return Value(arith::FPToSIOp::create(bb, l, bb.getI8Type(), rounded));
       });
   SmallVector<ReassociationIndices> flat = {{0}, {1, 2}};

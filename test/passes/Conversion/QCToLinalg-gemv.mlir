@@ -26,8 +26,14 @@
 // CHECK: tensor.parallel_insert_slice {{.*}} into %[[OUT]][0, {{.*}}] [1, 4] [1, 1]
 // CHECK-NOT: qc.linear
 // INT8-LABEL: func @gemv_int4
-// Per block of 32: max |x|, scale, int8 codes, dequantized group sums.
-// INT8: arith.maximumf
+// Per block of 32: max |x| (a reduction LLVM vectorizes: no NaN blend),
+// scale, one division per block for 127 / max|x|, int8 codes by
+// multiplication, dequantized group sums.
+// INT8: arith.maxnumf {{.*}} fastmath<nnan> : f32
+// INT8: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x4xf32>) outs(%{{.*}} : tensor<1x4xf32>)
+// INT8: arith.divf
+// INT8: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x4x32xf32>, tensor<1x4xf32>)
+// INT8-NOT: arith.divf
 // INT8: math.roundeven
 // INT8: arith.fptosi {{.*}} to i8
 // INT8: scf.forall
